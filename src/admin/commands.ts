@@ -1,0 +1,117 @@
+// The admin command line's commands (PRODUCT.md §7b), run in the server process (through the admin
+// socket) or, when no server holds the database, directly. Each prints lines and returns an exit
+// code; bad input is one line of reason and a non-zero code.
+import { parseArgs } from 'node:util';
+import type { SigningKeyStore } from '../credentials/index.js';
+import type { PlatformRegistry } from '../lti/index.js';
+import { AppError } from '../shared/index.js';
+import type { TenantService } from '../tenancy/index.js';
+
+export interface AdminServices {
+  tenants: TenantService;
+  platforms: PlatformRegistry;
+  signingKeys: SigningKeyStore;
+}
+
+export interface AdminResult {
+  code: number;
+  out: string[];
+}
+
+const USAGE = [
+  'usage: npm run admin -- <command>',
+  '  tenant create --name <name>',
+  '  tenant list',
+  '  platform add --tenant <id> --issuer <url> --client-id <id> --auth-url <url> --token-url <url> --jwks-url <url> --deployment <id> [--deployment <id>…] [--name <name>]',
+  '  platform list [--tenant <id>]',
+  '  platform remove --id <platform id>',
+  '  apikey create --tenant <id> [--course <id>]',
+  '  keys rotate --tenant <id>',
+];
+
+class UsageError extends Error {}
+
+function need(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`missing --${name}`);
+  return v;
+}
+
+export async function runAdminCommand(argv: readonly string[], s: AdminServices): Promise<AdminResult> {
+  const [group, action, ...rest] = argv;
+  const out: string[] = [];
+  try {
+    const { values } = parseArgs({
+      args: rest,
+      strict: true,
+      options: {
+        name: { type: 'string' }, tenant: { type: 'string' }, issuer: { type: 'string' }, 'client-id': { type: 'string' },
+        'auth-url': { type: 'string' }, 'token-url': { type: 'string' }, 'jwks-url': { type: 'string' },
+        deployment: { type: 'string', multiple: true }, id: { type: 'string' }, course: { type: 'string' }, product: { type: 'string' },
+      },
+    });
+    switch (`${group ?? ''} ${action ?? ''}`) {
+      case 'tenant create': {
+        const t = await s.tenants.create(need(values, 'name'));
+        out.push(`created tenant "${t.name}"`, t.id);
+        break;
+      }
+      case 'tenant list':
+        for (const t of await s.tenants.list()) out.push(`${t.id}\t${t.name}`);
+        break;
+      case 'platform add': {
+        const tenantId = need(values, 'tenant');
+        await s.tenants.requireTenant(tenantId);
+        if (!values.deployment?.length) throw new UsageError('missing --deployment');
+        const p = await s.platforms.register({
+          tenantId,
+          issuer: need(values, 'issuer'),
+          clientId: need(values, 'client-id'),
+          authUrl: need(values, 'auth-url'),
+          tokenUrl: need(values, 'token-url'),
+          jwksUrl: need(values, 'jwks-url'),
+          deploymentIds: values.deployment,
+          name: values.name ?? '',
+          product: values.product ?? '',
+        });
+        out.push(`registered platform ${p.issuer} (client id ${p.clientId}, deployments ${p.deploymentIds.join(', ')})`, p.id);
+        break;
+      }
+      case 'platform list':
+        if (values.tenant) await s.tenants.requireTenant(values.tenant);
+        for (const p of await s.platforms.list(values.tenant)) {
+          out.push(`${p.id}\t${p.tenantId}\t${p.issuer}\t${p.clientId}\t${p.deploymentIds.join(',')}\t${p.active ? 'active' : 'inactive'}`);
+        }
+        break;
+      case 'platform remove': {
+        const id = need(values, 'id');
+        if (!/^[0-9a-f-]{36}$/i.test(id)) throw new UsageError(`not a platform id: ${id}`);
+        await s.platforms.remove(id);
+        out.push(`removed platform ${id}`);
+        break;
+      }
+      case 'apikey create': {
+        const { key, record } = await s.tenants.createApiKey(need(values, 'tenant'), values.course);
+        out.push(`created API key ${record.id} for tenant ${record.tenantId}${record.courseId ? `, course ${record.courseId}` : ''} (shown once; stored hashed)`, key);
+        break;
+      }
+      case 'keys rotate': {
+        const tenantId = need(values, 'tenant');
+        await s.tenants.requireTenant(tenantId);
+        const keys = await s.signingKeys.rotate(tenantId);
+        out.push(...keys.map((k) => `new ${k.alg} key ${k.kid}`), 'previous keys stay published for verification');
+        break;
+      }
+      default:
+        throw new UsageError(group ? `unknown command: ${[group, action].filter(Boolean).join(' ')}` : 'no command given');
+    }
+    return { code: 0, out };
+  } catch (err) {
+    if (err instanceof UsageError) return { code: 2, out: [`error: ${err.message}`, ...USAGE] };
+    if (err instanceof AppError) return { code: 1, out: [`error: ${err.message}`] };
+    if (err instanceof TypeError && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+      return { code: 2, out: [`error: ${err.message}`, ...USAGE] };
+    }
+    return { code: 1, out: [`error: ${(err as Error).message}`] };
+  }
+}

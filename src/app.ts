@@ -1,0 +1,74 @@
+// The one place that builds objects and mounts routers. Returns the app without listening, so
+// tests and main.ts start it the same way.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import type { Config } from './config.js';
+import { createCourseService } from './courses/index.js';
+import { createSigningKeyStore } from './credentials/index.js';
+import { purgeExpiredLtijsDocuments, type Db } from './db/index.js';
+import { createLti } from './lti/index.js';
+import { systemClock, type Clock, type Logger, createLogger } from './shared/index.js';
+import { createTenantService } from './tenancy/index.js';
+import { errorHandler, notFound } from './web/errors.js';
+import { appViewsRouter } from './web/routes/app-views.js';
+import { ltiRouter } from './web/routes/lti.js';
+import { publicRouter } from './web/routes/public.js';
+import { baseHeaders } from './web/security.js';
+import { createViews } from './web/views.js';
+
+// Resolved from this file, not the working directory: src/ in development, dist/ when built.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export async function buildApp({ config, db, clock = systemClock, logger = createLogger(config.logLevel) }: AppDeps) {
+  const tenants = createTenantService({ db });
+  const courses = createCourseService({ db });
+  const signingKeys = createSigningKeyStore({ db, secretKey: config.secretKey });
+  const lti = await createLti({
+    db, tenants, clock, logger,
+    publicUrl: config.publicUrl,
+    secretKey: config.secretKey,
+    tokenMaxAgeSeconds: config.lti.tokenMaxAgeSeconds,
+    jwksTimeoutMs: config.lti.jwksTimeoutMs,
+    jwksCacheSeconds: config.lti.jwksCacheSeconds,
+    loginStateSeconds: config.lti.loginStateSeconds,
+    sessionTtlHours: config.sessionTtlHours,
+    autoActivate: config.lti.autoActivate,
+  });
+  const views = createViews(path.join(ROOT, 'views'));
+
+  const app: Express = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(baseHeaders(() => lti.platforms.frameOrigins()));
+  app.use('/static', express.static(path.join(ROOT, 'static'), { maxAge: config.env === 'production' ? '1h' : 0 }));
+  app.use(publicRouter({ db, keys: signingKeys }));
+  app.use('/lti', ltiRouter({ lti, views, publicUrl: config.publicUrl }));
+  app.use('/app', appViewsRouter({ lti, views, courses, tenants }));
+  app.use(notFound());
+  app.use(errorHandler(views, logger));
+
+  // Expired launch state, sessions and ltijs documents are swept, not kept.
+  const sweep = setInterval(() => {
+    Promise.all([lti.sessions.purgeExpired(), purgeExpiredLtijsDocuments(db)]).catch((err) => logger.warn('sweep failed', { error: String(err) }));
+  }, 10 * 60_000);
+  sweep.unref();
+
+  return {
+    app,
+    services: { tenants, courses, signingKeys, lti },
+    async close() {
+      clearInterval(sweep);
+      await lti.close();
+    },
+  };
+}
+
+export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

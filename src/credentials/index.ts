@@ -1,0 +1,1 @@
+export { createSigningKeyStore, type SigningKeyStore, type PublicSigningKey, type SigningAlg } from './keys.js';

@@ -1,0 +1,11 @@
+// Versioned migrations, applied in order, each once, in one transaction each. Kept as TypeScript
+// modules so the built server finds them without copying files.
+import { sql as foundation } from './001-foundation.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [{ version: 1, name: 'foundation', sql: foundation }];

@@ -1,0 +1,56 @@
+// ltijs wrapped: the only file that imports it. We use ltijs for what it does well — the tool
+// JWKS, platform key storage, and its Advantage services (Deep Linking messages, AGS, NRPS) — and
+// run login and launch validation ourselves, because ltijs leaves the nonce unbound to the login,
+// skips the deployment check and needs cookies an LMS iframe does not get (shared/LTIJS.md).
+import type { Express } from 'express';
+import ltijs from 'ltijs';
+import type { LtijsStore } from '../db/index.js';
+
+export interface LtijsIdToken {
+  iss: string;
+  user: string;
+  clientId: string;
+  deploymentId: string;
+  platformId: string;
+  userInfo?: Record<string, unknown>;
+  platformInfo?: Record<string, unknown>;
+  platformContext: Record<string, unknown>;
+}
+
+export interface LtijsProvider {
+  /** ltijs's own express app; mounted at /lti it serves the tool keyset at /lti/keys. */
+  app: Express;
+  createDeepLinkingMessage(idtoken: LtijsIdToken, items: unknown[], options?: { message?: string }): Promise<string>;
+  close(): Promise<void>;
+}
+
+type ProviderInstance = {
+  setup(key: string, db: { plugin: LtijsStore }, options: Record<string, unknown>): unknown;
+  deploy(options: Record<string, unknown>): Promise<boolean>;
+  app: Express;
+  DeepLinking: { createDeepLinkingMessage(t: unknown, items: unknown[], o?: unknown): Promise<string> };
+};
+
+export async function createLtijsProvider({ store, key }: { store: LtijsStore; key: string }): Promise<LtijsProvider> {
+  // The package exports one shared Provider; each app builds its own instance.
+  const ProviderClass = (ltijs.Provider as unknown as { constructor: new () => ProviderInstance }).constructor;
+  const provider = new ProviderClass();
+  provider.setup(key, { plugin: store }, {
+    cors: false, // ltijs defaults to any origin with credentials
+    ltiaas: true, // sessions ride on the token, never on a cookie the iframe cannot keep
+    loginRoute: '/login',
+    appRoute: '/launch',
+    keysetRoute: '/keys',
+    dynRegRoute: '/register',
+    cookies: { secure: true, sameSite: 'None' },
+  });
+  const before = new Set(process.listeners('SIGINT'));
+  await provider.deploy({ serverless: true, silent: true });
+  // ltijs installs a SIGINT handler that exits the process; the app owns shutdown instead.
+  for (const l of process.listeners('SIGINT')) if (!before.has(l)) process.removeListener('SIGINT', l);
+  return {
+    app: provider.app,
+    createDeepLinkingMessage: (idtoken, items, options) => provider.DeepLinking.createDeepLinkingMessage(idtoken, items, options),
+    close: async () => undefined,
+  };
+}

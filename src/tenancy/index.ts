@@ -1,0 +1,2 @@
+export { createTenantService, type TenantService } from './service.js';
+export type { Tenant, ApiKeyRecord } from './repository.js';

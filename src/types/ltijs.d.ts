@@ -1,0 +1,4 @@
+declare module 'ltijs' {
+  const ltijs: { Provider: unknown };
+  export default ltijs;
+}

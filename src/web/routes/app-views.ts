@@ -1,0 +1,103 @@
+// The views a launch opens: instructor course panel, learner "my badges", admin organisation view,
+// and the deep-linking picker. Each needs the launch token and the right kind of session.
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { CourseService } from '../../courses/index.js';
+import type { Lti, LaunchSession } from '../../lti/index.js';
+import { BadRequestError, ForbiddenError } from '../../shared/index.js';
+import type { TenantService } from '../../tenancy/index.js';
+import { asyncHandler, launchToken } from '../http.js';
+import { setFrameAncestors } from '../security.js';
+import type { Views } from '../views.js';
+
+const DeepLinkForm = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('course'), ltik: z.string() }),
+  z.object({ kind: z.literal('module'), ltik: z.string(), moduleId: z.string().optional(), newModuleTitle: z.string().optional() }),
+]);
+
+export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseService; tenants: TenantService }): Router {
+  const { lti, views, courses } = deps;
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '64kb' });
+
+  async function session(req: Request, res: Response, allowed: LaunchSession['view'][]): Promise<LaunchSession> {
+    const s = await lti.sessions.require(launchToken(req));
+    // Once the tenant is known, only its own platforms may frame the page.
+    setFrameAncestors(res, await lti.platforms.frameOrigins(s.tenantId));
+    if (!allowed.includes(s.view)) throw new ForbiddenError('wrong_role', 'Your role in this course does not give access to this page.');
+    return s;
+  }
+
+  const common = (s: LaunchSession, token: string) => ({
+    ltik: token,
+    userName: s.user.name ?? 'there',
+    courseTitle: s.course?.title || s.course?.label || 'this course',
+    isTest: s.isTest,
+  });
+
+  router.get('/course', asyncHandler(async (req, res) => {
+    const s = await session(req, res, ['instructor', 'admin']);
+    if (!s.courseId) throw new BadRequestError('no_course', 'This launch did not come from a course.');
+    const overview = await courses.overview(s.tenantId, s.courseId);
+    res.type('html').send(views.render('course', { title: 'Course badges', ...common(s, launchToken(req)!), ...overview }));
+  }));
+
+  router.get('/me', asyncHandler(async (req, res) => {
+    const s = await session(req, res, ['learner', 'instructor', 'admin']);
+    res.type('html').send(views.render('me', { title: 'My badges', ...common(s, launchToken(req)!), pending: [], earned: [] }));
+  }));
+
+  router.get('/org', asyncHandler(async (req, res) => {
+    const s = await session(req, res, ['admin']);
+    const [tenant, list, platforms] = await Promise.all([
+      deps.tenants.requireTenant(s.tenantId),
+      courses.listCourses(s.tenantId),
+      lti.platforms.list(s.tenantId),
+    ]);
+    res.type('html').send(views.render('org', {
+      title: 'Organisation badges',
+      ...common(s, launchToken(req)!),
+      tenantName: tenant.name,
+      courses: list,
+      platforms: platforms.map((p) => ({ name: p.name || p.issuer, issuer: p.issuer, deployments: p.deploymentIds.length, active: p.active })),
+    }));
+  }));
+
+  router.get('/deep-link', asyncHandler(async (req, res) => {
+    const s = await session(req, res, ['deep_linking']);
+    requireInstructorRole(s);
+    const overview = s.courseId ? await courses.overview(s.tenantId, s.courseId) : { modules: [], badges: [] };
+    res.type('html').send(views.render('deep-link', { title: 'Place Badgetrail', ...common(s, launchToken(req)!), modules: overview.modules }));
+  }));
+
+  router.post('/deep-link', form, asyncHandler(async (req, res) => {
+    const s = await session(req, res, ['deep_linking']);
+    requireInstructorRole(s);
+    const parsed = DeepLinkForm.safeParse(req.body);
+    if (!parsed.success) throw new BadRequestError('invalid_choice', 'Choose the course badge page or a module.');
+    const choice = parsed.data;
+    let result;
+    if (choice.kind === 'course') {
+      result = await lti.deepLinking.respond(s, { kind: 'course', title: 'Course badges' });
+    } else {
+      if (!s.courseId) throw new BadRequestError('no_course', 'A module link needs a course.');
+      let module: { id: string; title: string };
+      if (choice.moduleId) {
+        await courses.requireModule(s.tenantId, s.courseId, choice.moduleId);
+        const found = (await courses.overview(s.tenantId, s.courseId)).modules.find((m) => m.id === choice.moduleId)!;
+        module = { id: found.id, title: found.title };
+      } else {
+        module = await courses.createModule(s.tenantId, s.courseId, choice.newModuleTitle ?? '');
+      }
+      result = await lti.deepLinking.respond(s, { kind: 'module', moduleId: module.id, title: `${module.title}: claim your badge` });
+    }
+    res.type('html').send(views.render('deep-link-return', { title: 'Returning to the course', returnUrl: result.returnUrl, jwt: result.jwt, scripts: ['/static/js/autosubmit.js'] }));
+  }));
+
+  return router;
+}
+
+function requireInstructorRole(s: LaunchSession): void {
+  const teaching = /#(Instructor|ContentDeveloper|TeachingAssistant|Administrator)$|^(Instructor|ContentDeveloper|TeachingAssistant)$/;
+  if (!s.roles.some((r) => teaching.test(r))) throw new ForbiddenError('wrong_role', 'Only instructors can place Badgetrail in a course.');
+}

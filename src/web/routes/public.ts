@@ -1,0 +1,18 @@
+// Public, unauthenticated endpoints: health and the issuers' published keys.
+import { Router } from 'express';
+import type { SigningKeyStore } from '../../credentials/index.js';
+import type { Db } from '../../db/index.js';
+import { asyncHandler } from '../http.js';
+
+export function publicRouter(deps: { db: Db; keys: SigningKeyStore }): Router {
+  const router = Router();
+  router.get('/health', asyncHandler(async (_req, res) => {
+    await deps.db.query('select 1');
+    res.json({ status: 'ok' });
+  }));
+  router.get('/.well-known/jwks.json', asyncHandler(async (_req, res) => {
+    const keys = await deps.keys.publicKeys();
+    res.json({ keys: keys.map((k) => k.publicJwk) });
+  }));
+  return router;
+}
