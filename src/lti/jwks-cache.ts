@@ -15,7 +15,7 @@ export function createJwksCache(opts: { timeoutMs: number; cacheSeconds: number 
         set = createRemoteJWKSet(new URL(url), {
           timeoutDuration: opts.timeoutMs,
           cacheMaxAge: opts.cacheSeconds * 1000,
-          cooldownDuration: 10_000,
+          cooldownDuration: 1_000,
         });
         sets.set(url, set);
       }

@@ -10,13 +10,15 @@ async function toResult(res: globalThis.Response): Promise<HttpResult> {
 }
 
 function decodeEntities(s: string): string {
+  // As a browser does: numeric entities (decimal and hex) and the named ones a URL can contain.
   return s
-    .replace(/&amp;/g, '&')
+    .replace(/&#x([0-9a-f]+);/gi, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+    .replace(/&#([0-9]+);/g, (_m, dec: string) => String.fromCodePoint(parseInt(dec, 10)))
     .replace(/&quot;/g, '"')
-    .replace(/&#0*39;|&apos;/g, "'")
+    .replace(/&apos;/g, "'")
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
-    .replace(/&#x2F;|&#47;/gi, '/');
+    .replace(/&amp;/g, '&');
 }
 
 /** How the browser goes on to the platform's authorization endpoint. */
