@@ -2,7 +2,7 @@
 // issued and unused; the id_token must be signed by the platform's key, for us (aud/azp), recent,
 // carry the nonce issued with that state, and name a registered deployment. Only then does a
 // session exist: a refused launch leaves nothing behind but the spent state.
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import type { Db } from '../db/index.js';
 import { AppError, BadRequestError, UnauthorizedError, type Clock } from '../shared/index.js';
@@ -12,8 +12,8 @@ import type { Platform, PlatformRegistry } from './platforms.js';
 import { isTestUser, viewForRoles, type LaunchView } from './roles.js';
 
 export const LaunchForm = z.object({
-  id_token: z.string().min(1, 'id_token is missing'),
-  state: z.string().min(1, 'state is missing'),
+  id_token: z.string().min(1).optional(),
+  state: z.string().min(1).optional(),
 });
 
 export interface DeepLinkingSettings {
@@ -84,12 +84,19 @@ export function createLaunchValidator(deps: { db: Db; platforms: PlatformRegistr
 
   return {
     async validate(form: unknown): Promise<LaunchContext> {
-      const parsed = LaunchForm.safeParse(form);
-      if (!parsed.success) throw new UnauthorizedError(parsed.error.issues[0]!.message.includes('state') ? 'missing_state' : 'missing_id_token', parsed.error.issues.map((i) => i.message).join('; '));
-      const login = await consumeState(parsed.data.state);
+      const parsed = LaunchForm.safeParse(form ?? {});
+      const idToken = parsed.success ? parsed.data.id_token : undefined;
+      const state = parsed.success ? parsed.data.state : undefined;
+      if (!idToken) throw new UnauthorizedError('missing_id_token', 'The launch carries no id_token: it must come from the LMS.');
+      if (!state) throw new UnauthorizedError('missing_state', 'The launch carries no state: it must follow a login started by the tool.');
+      const login = await consumeState(state);
       const platform = await deps.platforms.get(login.platform_id);
       if (!platform || !platform.active) throw new UnauthorizedError('platform_inactive', 'The platform of this launch is no longer registered or active.');
-      const claims = await verifyToken(parsed.data.id_token, platform);
+      // A token naming another issuer is refused before any key is fetched for it.
+      if (unverifiedIssuer(idToken) !== platform.issuer) {
+        throw new UnauthorizedError('wrong_issuer', 'The id_token was issued by another platform than the one that started the login (iss).');
+      }
+      const claims = await verifyToken(idToken, platform);
 
       // With several audiences, azp must name us; when present it must always be us.
       const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
@@ -138,7 +145,16 @@ export function createLaunchValidator(deps: { db: Db; platforms: PlatformRegistr
   };
 }
 
+function unverifiedIssuer(idToken: string): unknown {
+  try {
+    return decodeJwt(idToken).iss;
+  } catch {
+    throw new UnauthorizedError('malformed_id_token', 'The id_token is not a JWT.');
+  }
+}
+
 function mapJoseError(err: unknown): AppError {
+  if (err instanceof joseErrors.JWTExpired && err.claim === 'iat') return new UnauthorizedError('token_too_old', 'The id_token was issued too long ago (iat).');
   if (err instanceof joseErrors.JWTExpired) return new UnauthorizedError('token_expired', 'The id_token has expired.');
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     const byClaim: Record<string, [string, string]> = {
