@@ -67,6 +67,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && !e.PUBLIC_URL) {
     throw new ConfigError('Invalid configuration:\n  PUBLIC_URL: required in production (the https address LMSs reach)');
   }
+  if (e.NODE_ENV === 'production' && e.DEMO_MODE) {
+    throw new ConfigError('Invalid configuration:\n  DEMO_MODE: the demo LMS is never served in production');
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return Object.freeze({
     env: e.NODE_ENV,
