@@ -47,8 +47,8 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   const app: Express = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(baseHeaders(() => lti.platforms.frameOrigins()));
   app.use('/static', express.static(path.join(ROOT, 'static'), { maxAge: config.env === 'production' ? '1h' : 0 }));
+  app.use(baseHeaders(() => lti.platforms.frameOrigins()));
   app.use(publicRouter({ db, keys: signingKeys }));
   app.use('/lti', ltiRouter({ lti, views, publicUrl: config.publicUrl }));
   app.use('/app', appViewsRouter({ lti, views, courses, tenants }));

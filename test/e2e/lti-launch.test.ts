@@ -153,3 +153,16 @@ describe('launches by role', () => {
     expect(page.status).toBe(200);
   });
 });
+
+describe('framing of protocol pages', () => {
+  it('lets an LMS frame the registration page even before the platform is known', async () => {
+    const sim = await startPlatform();
+    try {
+      const res = await registerDynamically(app, sim);
+      const csp = res.headers.get('content-security-policy')!;
+      expect(csp).toMatch(/frame-ancestors 'self' \*/);
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -90,6 +90,9 @@ afterAll(async () => {
   } finally {
     restoreRecorders();
   }
+  expect(net.Socket.prototype.connect).toBe(originals.socketConnect);
+  expect(net.connect).toBe(originals.connect);
+  expect(net.createConnection).toBe(originals.createConnection);
 });
 
 describe('no MongoDB', () => {
@@ -169,16 +172,25 @@ describe('no MongoDB', () => {
 });
 
 describe('the connection recorder', () => {
-  it('records a connection attempt to the MongoDB port (so the checks above can fail)', async () => {
+  it('sees a plain net.connect and would flag MongoDB targets (so the checks above can fail)', async () => {
+    // A port that was just free: the attempt is refused, but it is an attempt.
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
     const before = attempts.length;
-    const socket = net.connect({ host: '127.0.0.1', port: 27017 });
+    const socket = net.connect({ host: '127.0.0.1', port });
     await new Promise<void>((resolve) => {
       socket.once('error', () => resolve());
       socket.once('connect', () => resolve());
     });
     socket.destroy();
-    const seen = attempts.slice(before);
-    attempts.splice(before); // keep the record of the app's own traffic clean
-    expect(seen.filter(isMongo).length).toBeGreaterThan(0);
+    const seen = attempts.splice(before);
+    expect(seen.some((t) => t.port === port && t.host === '127.0.0.1')).toBe(true);
+
+    expect(isMongo(targetOf('t', [27017, '10.0.0.5']))).toBe(true);
+    expect(isMongo(targetOf('t', [{ host: 'mongo.internal', port: 1234 }]))).toBe(true);
+    expect(isMongo(targetOf('t', [[{ host: 'cluster0.mongodb.net', port: 27018 }, () => undefined]]))).toBe(true);
+    expect(isMongo(targetOf('t', [{ host: '127.0.0.1', port: 5432 }]))).toBe(false);
   });
 });

@@ -2,6 +2,7 @@
 import express, { Router } from 'express';
 import { canvasConfiguration, type Lti, type LaunchSession } from '../../lti/index.js';
 import { asyncHandler } from '../http.js';
+import { setFrameAncestors } from '../security.js';
 import type { Views } from '../views.js';
 
 export const viewPath: Record<LaunchSession['view'], string> = {
@@ -15,6 +16,13 @@ export function ltiRouter(deps: { lti: Lti; views: Views; publicUrl: string }): 
   const { lti, views } = deps;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '64kb' });
+  // Protocol pages carry no session and no actionable UI, and render inside LMS frames whose origin
+  // we cannot know yet (a registration in progress, a first Canvas launch from an institution
+  // domain): any ancestor may frame them. The session views are restricted to the tenant's origins.
+  router.use((_req, res, next) => {
+    setFrameAncestors(res, ['*']);
+    next();
+  });
 
   const login = asyncHandler(async (req, res) => {
     const params = { ...(req.query as Record<string, unknown>), ...((req.body as Record<string, unknown>) ?? {}) };
