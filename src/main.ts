@@ -2,7 +2,7 @@
 // socket. In demo mode it also starts the demo LMS on its own port.
 import type { Server } from 'node:http';
 import { buildApp } from './app.js';
-import { startAdminSocket } from './admin/socket.js';
+import { isListening, startAdminSocket } from './admin/socket.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { migrate, openDatabase } from './db/index.js';
 import { DEMO_COURSE, seedDemo } from './demo/seed.js';
@@ -22,6 +22,8 @@ async function start(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // PGlite belongs to one process: refuse before touching the data if a server already runs.
+  if (await isListening(config.adminSocket)) throw new Error(`another Badgetrail server is already running (${config.adminSocket})`);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const applied = await migrate(db);
   if (applied.length) logger.info('migrations applied', { versions: applied });
@@ -31,8 +33,8 @@ async function start(): Promise<void> {
     platforms: built.services.lti.platforms,
     signingKeys: built.services.signingKeys,
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = built.app.listen(config.port, config.host, () => resolve(s));
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = built.app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
 
   const lines = [

@@ -4,14 +4,13 @@ import { buildApp } from '../app.js';
 import { ConfigError, loadConfig, loadDotEnv } from '../config.js';
 import { migrate, openDatabase } from '../db/index.js';
 import { createLogger } from '../shared/index.js';
-import { runAdminCommand } from './commands.js';
+import { runAdminCommand, usageProblem } from './commands.js';
 import { sendAdminCommand } from './socket.js';
 
 async function main(argv: string[]): Promise<number> {
   loadDotEnv();
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
-  const viaServer = await sendAdminCommand(config.adminSocket, argv);
-  const result = viaServer ?? (await runDirect(argv, config));
+  const result = usageProblem(argv) ?? (await sendAdminCommand(config.adminSocket, argv)) ?? (await runDirect(argv, config));
   for (const line of result.out) (result.code === 0 ? process.stdout : process.stderr).write(line + '\n');
   return result.code;
 }

@@ -31,6 +31,15 @@ const USAGE = [
 
 class UsageError extends Error {}
 
+const COMMANDS = new Set(['tenant create', 'tenant list', 'platform add', 'platform list', 'platform remove', 'apikey create', 'keys rotate']);
+
+/** Usage errors answered without touching the database. */
+export function usageProblem(argv: readonly string[]): AdminResult | null {
+  const name = argv.slice(0, 2).join(' ');
+  if (COMMANDS.has(name)) return null;
+  return { code: 2, out: [argv.length ? `error: unknown command: ${name}` : 'error: no command given', ...USAGE] };
+}
+
 function need(values: Record<string, unknown>, name: string): string {
   const v = values[name];
   if (typeof v !== 'string' || v.trim() === '') throw new UsageError(`missing --${name}`);

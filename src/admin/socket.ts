@@ -1,6 +1,7 @@
 // The admin socket: a Unix socket beside the data (mode 0600) through which the command line runs
 // commands inside the server process, because PGlite belongs to one process.
-import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
 import net from 'node:net';
 import { runAdminCommand, type AdminResult, type AdminServices } from './commands.js';
 
@@ -11,11 +12,14 @@ export async function startAdminSocket(socketPath: string, services: AdminServic
   }
   const server = net.createServer((conn) => {
     let buf = '';
+    let handled = false;
     conn.setEncoding('utf8');
     conn.on('data', (chunk: string) => {
+      if (handled) return; // one command per connection
       buf += chunk;
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
+      handled = true;
       let argv: unknown;
       try {
         argv = (JSON.parse(buf.slice(0, nl)) as { argv?: unknown }).argv;
@@ -29,11 +33,17 @@ export async function startAdminSocket(socketPath: string, services: AdminServic
     });
     conn.on('error', () => undefined);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => resolve());
-  });
-  chmodSync(socketPath, 0o600);
+  mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+  // Created owner-only from the start: no moment with default permissions.
+  const umask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => resolve());
+    });
+  } finally {
+    process.umask(umask);
+  }
   return {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -50,10 +60,11 @@ export function isListening(socketPath: string): Promise<boolean> {
   });
 }
 
-/** Sends one command to a running server; null when no server answers. */
-export function sendAdminCommand(socketPath: string, argv: readonly string[]): Promise<AdminResult | null> {
+/** Sends one command to a running server; null when no server listens on the socket. */
+export function sendAdminCommand(socketPath: string, argv: readonly string[], timeoutMs = 120_000): Promise<AdminResult | null> {
   return new Promise((resolve, reject) => {
     const c = net.connect(socketPath);
+    c.setTimeout(timeoutMs, () => c.destroy(new Error(`the server did not answer within ${timeoutMs / 1000} s`)));
     let buf = '';
     let connected = false;
     c.setEncoding('utf8');
@@ -69,6 +80,7 @@ export function sendAdminCommand(socketPath: string, argv: readonly string[]): P
         reject(err);
       }
     });
-    c.once('error', (err: NodeJS.ErrnoException) => (connected ? reject(err) : resolve(null)));
+    // Only "nobody listens" means no server; any other error (permissions…) is reported as it is.
+    c.once('error', (err: NodeJS.ErrnoException) => (!connected && (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') ? resolve(null) : reject(err)));
   });
 }

@@ -1,1 +1,37 @@
+// Open Badges 3.0 credentials: keys, building, both proofs, status lists, verification, baking.
+import type { Db } from '../db/index.js';
+import type { Clock } from '../shared/index.js';
+import { createIssuerDocuments } from './issuer-documents.js';
+import { createSigningKeyStore } from './keys.js';
+import { achievement, buildCredential, urls, type BadgeInfo, type CredentialInput } from './ob3.js';
+import { createSigners } from './signers.js';
+import { createStatusLists } from './status-lists.js';
+import { createVerifier } from './verify.js';
+
 export { createSigningKeyStore, type SigningKeyStore, type PublicSigningKey, type SigningAlg } from './keys.js';
+export type { VerificationResult, Check } from './verify.js';
+export { urls as credentialUrls, identityHash } from './ob3.js';
+
+export function createCredentials(deps: { db: Db; publicUrl: string; secretKey: string; clock: Clock; keys?: ReturnType<typeof createSigningKeyStore> }) {
+  const keys = deps.keys ?? createSigningKeyStore({ db: deps.db, secretKey: deps.secretKey });
+  const issuerDocs = createIssuerDocuments({ db: deps.db, keys, publicUrl: deps.publicUrl });
+  const signers = createSigners({ keys, issuerDocs, publicUrl: deps.publicUrl });
+  const statusLists = createStatusLists({ db: deps.db, signers, publicUrl: deps.publicUrl, clock: deps.clock });
+  const verifier = createVerifier({ keys, signers, statusLists, publicUrl: deps.publicUrl, clock: deps.clock });
+  const u = urls(deps.publicUrl);
+  return {
+    keys,
+    issuerDocs,
+    signers,
+    statusLists,
+    verifier,
+    urls: u,
+    build: (input: Omit<CredentialInput, 'publicUrl'>) => buildCredential({ ...input, publicUrl: deps.publicUrl }) as Record<string, unknown> & { id: string; validFrom: string; credentialSubject: { id: string } },
+    achievement: (badge: BadgeInfo) => achievement(deps.publicUrl, badge),
+    /** The image a badge shows: an uploaded one, an external URL, or the generated default. */
+    badgeImageUrl: (badge: { id: string; imageId: string | null; imageUrl: string | null }) =>
+      badge.imageId ? `${deps.publicUrl}/ob/images/${badge.imageId}` : (badge.imageUrl ?? u.achievementImage(badge.id)),
+  };
+}
+
+export type Credentials = ReturnType<typeof createCredentials>;

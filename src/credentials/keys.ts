@@ -1,6 +1,6 @@
 // Issuer signing keys per tenant: RS256 for VC-JWT, Ed25519 for Data Integrity. Generated on
 // first use, private halves sealed at rest, rotated by adding: retired keys stay published.
-import { generateKeyPair as generateKeyPairCb, createPublicKey } from 'node:crypto';
+import { generateKeyPair as generateKeyPairCb, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Db } from '../db/index.js';
 import { createSecretBox, newToken } from '../shared/index.js';
@@ -39,8 +39,19 @@ async function generate(alg: SigningAlg): Promise<{ publicJwk: Record<string, un
   return { publicJwk, privatePem: privateKey };
 }
 
+export interface ActiveKey {
+  key: PublicSigningKey;
+  /** Parsed once: jsonwebtoken re-parses a PEM on every call (about 4x slower). */
+  privateKey: KeyObject;
+}
+
+// Active keys are cached briefly; a rotation in this process clears the tenant's entries, and a
+// rotation elsewhere is seen within the TTL (old keys stay valid for verification meanwhile).
+const ACTIVE_KEY_TTL_MS = 60_000;
+
 export function createSigningKeyStore({ db, secretKey }: { db: Db; secretKey: string }) {
   const box = createSecretBox(secretKey, 'signing-keys');
+  const cache = new Map<string, { at: number; value: Promise<ActiveKey> }>();
 
   async function insertKey(tenantId: string, alg: SigningAlg): Promise<PublicSigningKey> {
     const { publicJwk, privatePem } = await generate(alg);
@@ -62,16 +73,27 @@ export function createSigningKeyStore({ db, secretKey }: { db: Db; secretKey: st
 
   return {
     /** The active key for signing, generated on first use. */
-    async activeKey(tenantId: string, alg: SigningAlg): Promise<{ key: PublicSigningKey; privatePem: string }> {
-      let row = await active(tenantId, alg);
-      if (!row) {
-        await insertKey(tenantId, alg);
-        row = await active(tenantId, alg);
-      }
-      return { key: toPublic(row!), privatePem: box.open(row!.private_key) };
+    activeKey(tenantId: string, alg: SigningAlg): Promise<ActiveKey> {
+      const id = `${tenantId}:${alg}`;
+      const hit = cache.get(id);
+      if (hit && Date.now() - hit.at < ACTIVE_KEY_TTL_MS) return hit.value;
+      const value = (async () => {
+        let row = await active(tenantId, alg);
+        if (!row) {
+          // Two first issuances may race here; the later key simply becomes the active one.
+          await insertKey(tenantId, alg);
+          row = await active(tenantId, alg);
+        }
+        return { key: toPublic(row!), privateKey: createPrivateKey(box.open(row!.private_key)) };
+      })();
+      value.catch(() => cache.delete(id));
+      cache.set(id, { at: Date.now(), value });
+      return value;
     },
     /** Retires the active keys of a tenant and publishes new ones; old keys stay verifiable. */
     async rotate(tenantId: string): Promise<PublicSigningKey[]> {
+      cache.delete(`${tenantId}:RS256`);
+      cache.delete(`${tenantId}:EdDSA`);
       const fresh: PublicSigningKey[] = [];
       for (const alg of ['RS256', 'EdDSA'] as const) {
         const next = await generate(alg);
@@ -86,7 +108,13 @@ export function createSigningKeyStore({ db, secretKey }: { db: Db; secretKey: st
         });
         fresh.push(toPublic(row));
       }
+      cache.delete(`${tenantId}:RS256`);
+      cache.delete(`${tenantId}:EdDSA`);
       return fresh;
+    },
+    async publicKey(kid: string): Promise<PublicSigningKey | null> {
+      const rows = await db.query<KeyRow>('select * from signing_keys where kid = $1', [kid]);
+      return rows[0] ? toPublic(rows[0]) : null;
     },
     /** Every published key (active and retired), optionally of one tenant. */
     async publicKeys(tenantId?: string): Promise<PublicSigningKey[]> {

@@ -45,7 +45,19 @@ export function createLtijsStore(db: Db, secretKey: string, logger: Logger): Lti
     return ttl ? new Date(Date.now() + ttl * 1000) : null;
   };
 
-  const live = `collection = $1 and doc @> $2::jsonb and (expires_at is null or expires_at > now())`;
+  // A query is field-equals-value; a field given as undefined matches documents without it, as in
+  // MongoDB (JSON.stringify would silently drop it and widen the match to everything).
+  const match = (query: Doc, first: number): { sql: string; params: unknown[] } => {
+    const defined = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
+    const missing = Object.keys(query).filter((k) => query[k] === undefined);
+    const params: unknown[] = [JSON.stringify(defined), ...missing];
+    const sql = [`doc @> $${first}::jsonb`, ...missing.map((_, i) => `not (doc ? $${first + 1 + i})`)].join(' and ');
+    return { sql, params };
+  };
+  const live = (query: Doc) => {
+    const m = match(query, 2);
+    return { sql: `collection = $1 and ${m.sql} and (expires_at is null or expires_at > now())`, params: m.params };
+  };
 
   return {
     setup: async () => true,
@@ -53,9 +65,10 @@ export function createLtijsStore(db: Db, secretKey: string, logger: Logger): Lti
     Close: async () => true,
 
     async Get(encKey, collection, query = {}) {
+      const where = live(query);
       const rows = await db.query<{ doc: Doc; created_at: Date }>(
-        `select doc, created_at from ltijs_documents where ${live} order by id`,
-        [collection, JSON.stringify(query)],
+        `select doc, created_at from ltijs_documents where ${where.sql} order by id`,
+        [collection, ...where.params],
       );
       if (rows.length === 0) return false;
       return rows.map((r) => fromStored(r.doc, r.created_at));
@@ -71,11 +84,12 @@ export function createLtijsStore(db: Db, secretKey: string, logger: Logger): Lti
     },
 
     async Replace(encKey, collection, query, item, index) {
+      const m = match(query, 2);
       await db.transaction(async (tx) => {
-        await tx.query('delete from ltijs_documents where collection = $1 and doc @> $2::jsonb', [
-          collection,
-          JSON.stringify(query),
-        ]);
+        // Serialise replaces of the same documents: under read committed, two concurrent
+        // delete-then-insert transactions would each keep their insert.
+        await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`${collection}:${JSON.stringify(query)}`]);
+        await tx.query(`delete from ltijs_documents where collection = $1 and ${m.sql}`, [collection, ...m.params]);
         await tx.query('insert into ltijs_documents (collection, doc, expires_at) values ($1, $2::jsonb, $3)', [
           collection,
           JSON.stringify(toStored(encKey, item, index)),
@@ -87,9 +101,10 @@ export function createLtijsStore(db: Db, secretKey: string, logger: Logger): Lti
 
     async Modify(encKey, collection, query, fields) {
       await db.transaction(async (tx) => {
+        const where = live(query);
         const rows = await tx.query<{ id: number; doc: Doc; created_at: Date }>(
-          `select id, doc, created_at from ltijs_documents where ${live} order by id limit 1 for update`,
-          [collection, JSON.stringify(query)],
+          `select id, doc, created_at from ltijs_documents where ${where.sql} order by id limit 1 for update`,
+          [collection, ...where.params],
         );
         const row = rows[0];
         if (!row) return;
@@ -103,10 +118,8 @@ export function createLtijsStore(db: Db, secretKey: string, logger: Logger): Lti
 
     async Delete(collection, query = {}) {
       try {
-        await db.query('delete from ltijs_documents where collection = $1 and doc @> $2::jsonb', [
-          collection,
-          JSON.stringify(query),
-        ]);
+        const m = match(query, 2);
+        await db.query(`delete from ltijs_documents where collection = $1 and ${m.sql}`, [collection, ...m.params]);
       } catch (err) {
         logger.error('ltijs store: delete failed', { collection, error: String(err) });
       }

@@ -5,8 +5,12 @@ import type { Db } from './types.js';
 const LOCK_ID = 4242_0001;
 
 export async function migrate(db: Db, list: readonly Migration[] = migrations): Promise<number[]> {
-  await db.exec(`create table if not exists schema_migrations (
-    version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+  // Under the same lock as the migrations: two servers starting on a fresh database must not race.
+  await db.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock($1)', [LOCK_ID]);
+    await tx.query(`create table if not exists schema_migrations (
+      version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+  });
   const applied: number[] = [];
   for (const m of list) {
     const done = await db.transaction(async (tx) => {

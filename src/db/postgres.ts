@@ -4,15 +4,24 @@ import type { Db, Queryable } from './types.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
+const INT8_ARRAY = 1016;
+const NUMERIC_ARRAY = 1231;
 const typeParsers: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string) => {
     if (oid === INT8 || oid === NUMERIC) return (v: string) => Number(v);
+    if (oid === INT8_ARRAY || oid === NUMERIC_ARRAY) {
+      const parseArray = pg.types.getTypeParser(oid as never, 'text') as (v: string) => Array<string | null>;
+      return (v: string) => parseArray(v).map((x) => (x === null ? null : Number(x)));
+    }
     return pg.types.getTypeParser(oid, format as 'text');
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 export async function openPostgres(connectionString: string, max = 10): Promise<Db> {
   const pool = new pg.Pool({ connectionString, max, types: typeParsers });
+  // An idle client dropped by the server (restart, timeout) is removed from the pool and the next
+  // query connects anew; without a listener the error would end the process.
+  pool.on('error', () => undefined);
   // Fail at start, with the server's own message, rather than on the first request.
   await pool.query('select 1');
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({

@@ -70,6 +70,11 @@ describe('production', () => {
     const err = configError(production({ PUBLIC_URL: undefined }));
     expect(err.message).toMatch(/PUBLIC_URL/);
   });
+
+  it('refuses DEMO_MODE, naming it', () => {
+    expect(configError(production({ DEMO_MODE: 'true' })).message).toMatch(/DEMO_MODE/);
+    expect(loadConfig(production({ DEMO_MODE: 'false' })).demo.enabled).toBe(false);
+  });
 });
 
 describe('readable errors that name the variable', () => {

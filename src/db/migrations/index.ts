@@ -1,6 +1,7 @@
 // Versioned migrations, applied in order, each once, in one transaction each. Kept as TypeScript
 // modules so the built server finds them without copying files.
 import { sql as foundation } from './001-foundation.js';
+import { sql as credentials } from './002-credentials.js';
 
 export interface Migration {
   version: number;
@@ -8,4 +9,7 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: 'foundation', sql: foundation }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'foundation', sql: foundation },
+  { version: 2, name: 'credentials', sql: credentials },
+];

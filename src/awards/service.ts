@@ -1,0 +1,49 @@
+// Awards after issuance: the Data Integrity copy of their credential, revocation, and lookups.
+import type { Credentials } from '../credentials/index.js';
+import type { Db } from '../db/index.js';
+import { recordEvent } from '../events/index.js';
+import { ConflictError, NotFoundError, type Clock } from '../shared/index.js';
+import { createIssuance } from './issuance.js';
+import { awardRepository, type Award } from './repository.js';
+
+export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock }) {
+  const repo = awardRepository(deps.db);
+  const issuance = createIssuance(deps);
+
+  async function require(awardId: string): Promise<Award> {
+    const award = /^[0-9a-f-]{36}$/i.test(awardId) ? await repo.find(awardId) : null;
+    if (!award) throw new NotFoundError('award_not_found', 'No such award.');
+    return award;
+  }
+
+  return {
+    issue: issuance.issue,
+    find: (awardId: string) => (/^[0-9a-f-]{36}$/i.test(awardId) ? repo.find(awardId) : Promise.resolve(null)),
+    require,
+
+    /** The credential with its embedded Data Integrity proof, signed on first use and kept. */
+    async withDataIntegrity(award: Award): Promise<Record<string, unknown>> {
+      if (award.credentialDi) return award.credentialDi;
+      const signed = await deps.credentials.signers.signDataIntegrity(award.tenantId, award.credential as never);
+      await deps.db.query('update awards set credential_di = $2::jsonb where id = $1 and credential_di is null', [award.id, JSON.stringify(signed)]);
+      const stored = await repo.find(award.id);
+      return stored?.credentialDi ?? signed;
+    },
+
+    /** Flips the award's status bit; verifiers see it through the status list. */
+    async revoke(tenantId: string, awardId: string, reason: string): Promise<Award> {
+      const award = await require(awardId);
+      if (award.tenantId !== tenantId) throw new NotFoundError('award_not_found', 'No such award.');
+      if (award.revokedAt) throw new ConflictError('already_revoked', 'This award is already revoked.');
+      const now = deps.clock.now();
+      await deps.db.transaction(async (tx) => {
+        await tx.query('update awards set revoked_at = $2, revocation_reason = $3 where id = $1', [awardId, now, reason]);
+        await deps.credentials.statusLists.setRevoked(tx, award.statusListId, award.statusIndex);
+        await recordEvent(tx, { tenantId, type: 'revoked', occurredAt: now, courseId: award.courseId, moduleId: award.moduleId, badgeId: award.badgeId, awardId, learnerId: award.userId, metadata: { reason } });
+      });
+      return require(awardId);
+    },
+  };
+}
+
+export type AwardService = ReturnType<typeof createAwardService>;

@@ -1,0 +1,107 @@
+// Builds the unsigned OpenBadgeCredential of an award (Open Badges 3.0.3 on VC Data Model 2.0),
+// plus the issuer Profile and Achievement documents. Pure: no I/O, no clock.
+import { createHash } from 'node:crypto';
+import { OB3_CONTEXT, VC_V2_CONTEXT } from './document-loader.js';
+
+export interface IssuerInfo {
+  tenantId: string;
+  name: string;
+  url: string | null;
+  email: string | null;
+}
+
+export interface BadgeInfo {
+  id: string;
+  name: string;
+  description: string;
+  criteria: string;
+  imageUrl: string | null;
+  skills: Array<{ name: string; url?: string | undefined }>;
+}
+
+export interface CredentialInput {
+  publicUrl: string;
+  awardId: string;
+  issuer: IssuerInfo;
+  badge: BadgeInfo;
+  learner: { id: string; email: string | null; lmsUserId: string };
+  salt: string;
+  awardedAt: Date;
+  validUntil: Date | null;
+  status: { listId: string; index: number };
+}
+
+export const urls = (publicUrl: string) => ({
+  issuer: (tenantId: string) => `${publicUrl}/ob/issuers/${tenantId}`,
+  achievement: (badgeId: string) => `${publicUrl}/ob/achievements/${badgeId}`,
+  achievementImage: (badgeId: string) => `${publicUrl}/ob/achievements/${badgeId}/image`,
+  credential: (awardId: string) => `${publicUrl}/ob/credentials/${awardId}`,
+  statusList: (listId: string) => `${publicUrl}/ob/status/${listId}`,
+  key: (kid: string) => `${publicUrl}/ob/keys/${kid}`,
+});
+
+/** OB 3.0 identity hash: "sha256$" + hex(sha256(identity + salt)). */
+export const identityHash = (identity: string, salt: string): string =>
+  `sha256$${createHash('sha256').update(identity + salt).digest('hex')}`;
+
+export function issuerProfile(publicUrl: string, issuer: IssuerInfo): Record<string, unknown> {
+  return {
+    id: urls(publicUrl).issuer(issuer.tenantId),
+    type: ['Profile'],
+    name: issuer.name,
+    ...(issuer.url ? { url: issuer.url } : {}),
+    ...(issuer.email ? { email: issuer.email } : {}),
+  };
+}
+
+export function achievement(publicUrl: string, badge: BadgeInfo): Record<string, unknown> {
+  const u = urls(publicUrl);
+  const id = u.achievement(badge.id);
+  return {
+    id,
+    type: ['Achievement'],
+    achievementType: 'Badge',
+    name: badge.name,
+    description: badge.description || badge.name,
+    criteria: { narrative: badge.criteria || `Complete the module to earn ${badge.name}.` },
+    image: { id: badge.imageUrl ?? u.achievementImage(badge.id), type: 'Image', caption: badge.name },
+    ...(badge.skills.length
+      ? { alignment: badge.skills.map((s, i) => ({ type: ['Alignment'], targetName: s.name, targetUrl: s.url ?? `${id}#skill-${i + 1}`, targetType: 'ext:Skill' })) }
+      : {}),
+  };
+}
+
+export function buildCredential(c: CredentialInput): Record<string, unknown> {
+  const u = urls(c.publicUrl);
+  // Never a plain email in a public document: the recipient is a salted hash, of the email when
+  // the LMS released one, of the LMS user id otherwise.
+  const identifier = c.learner.email
+    ? { type: 'IdentityObject', identityType: 'emailAddress', hashed: true, identityHash: identityHash(c.learner.email.trim().toLowerCase(), c.salt), salt: c.salt }
+    : { type: 'IdentityObject', identityType: 'ltiUserId', hashed: true, identityHash: identityHash(c.learner.lmsUserId, c.salt), salt: c.salt };
+  return {
+    '@context': [VC_V2_CONTEXT, OB3_CONTEXT],
+    id: u.credential(c.awardId),
+    type: ['VerifiableCredential', 'OpenBadgeCredential'],
+    issuer: issuerProfile(c.publicUrl, c.issuer),
+    validFrom: iso(c.awardedAt),
+    ...(c.validUntil ? { validUntil: iso(c.validUntil) } : {}),
+    name: c.badge.name,
+    credentialSubject: {
+      // A stable pseudonymous id per learner: the VC-JWT needs a `sub`.
+      id: `urn:uuid:${c.learner.id}`,
+      type: ['AchievementSubject'],
+      identifier: [identifier],
+      achievement: achievement(c.publicUrl, c.badge),
+    },
+    credentialStatus: {
+      id: `${u.statusList(c.status.listId)}#${c.status.index}`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: String(c.status.index),
+      statusListCredential: u.statusList(c.status.listId),
+    },
+  };
+}
+
+// Seconds precision, as the examples of the spec and most verifiers expect.
+export const iso = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');

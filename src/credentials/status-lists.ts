@@ -1,0 +1,66 @@
+// Revocation through W3C Bitstring Status Lists: each award owns one bit of a tenant's list; the
+// list is published as a signed BitstringStatusListCredential, rebuilt only after a change.
+import { BitstringStatusList, createCredential } from '@digitalbazaar/vc-bitstring-status-list';
+import type { Db, Queryable } from '../db/index.js';
+import { newId, type Clock } from '../shared/index.js';
+import { iso, urls } from './ob3.js';
+import type { Signers } from './signers.js';
+
+// 131,072 entries: the spec's minimum list length, so one revocation hides among many.
+export const STATUS_LIST_SIZE = 131_072;
+
+// The spec counts bits from the left of each byte; PostgreSQL's set_bit/get_bit from the right.
+const pgBit = (index: number) => Math.floor(index / 8) * 8 + (7 - (index % 8));
+
+export function createStatusLists(deps: { db: Db; signers: Signers; publicUrl: string; clock: Clock }) {
+  const u = urls(deps.publicUrl);
+  return {
+    /** Takes the next free entry of the tenant's open list (a new list when all are full). */
+    async allocate(tx: Queryable, tenantId: string): Promise<{ listId: string; index: number }> {
+      const taken = await tx.query<{ id: string; index: number }>(
+        `update status_lists set next_index = next_index + 1
+         where id = (select id from status_lists where tenant_id = $1 and purpose = 'revocation' and next_index < size
+                     order by updated_at limit 1 for update)
+         returning id, next_index - 1 as index`,
+        [tenantId],
+      );
+      if (taken[0]) return { listId: taken[0].id, index: taken[0].index };
+      const id = newId();
+      await tx.query(
+        `insert into status_lists (tenant_id, id, size, next_index, bits) values ($1, $2, $3, 1, $4)`,
+        [tenantId, id, STATUS_LIST_SIZE, new Uint8Array(STATUS_LIST_SIZE / 8)],
+      );
+      return { listId: id, index: 0 };
+    },
+
+    async setRevoked(tx: Queryable, listId: string, index: number): Promise<void> {
+      // The published credential is dropped and rebuilt on the next read.
+      await tx.query('update status_lists set bits = set_bit(bits, $2, 1), credential = null, updated_at = $3 where id = $1', [listId, pgBit(index), deps.clock.now()]);
+    },
+
+    async isRevoked(listId: string, index: number): Promise<boolean> {
+      const rows = await deps.db.query<{ bit: number }>('select get_bit(bits, $2) as bit from status_lists where id = $1', [listId, pgBit(index)]);
+      return rows[0]?.bit === 1;
+    },
+
+    /** The signed status list credential, or null for an unknown list. */
+    async credential(listId: string): Promise<Record<string, unknown> | null> {
+      const rows = await deps.db.query<{ tenant_id: string; bits: Uint8Array; credential: Record<string, unknown> | null }>(
+        'select tenant_id, bits, credential from status_lists where id = $1',
+        [listId],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      if (row.credential) return row.credential;
+      const list = new BitstringStatusList({ buffer: new Uint8Array(row.bits) });
+      const unsigned = await createCredential({ id: u.statusList(listId), list, statusPurpose: 'revocation' });
+      const credential = { ...unsigned, issuer: u.issuer(row.tenant_id), validFrom: iso(deps.clock.now()) };
+      const signed = await deps.signers.signDataIntegrity(row.tenant_id, credential as never);
+      // Stored only if nothing changed meanwhile; a concurrent revocation wins.
+      await deps.db.query('update status_lists set credential = $2::jsonb where id = $1 and credential is null and bits = $3', [listId, JSON.stringify(signed), row.bits]);
+      return signed;
+    },
+  };
+}
+
+export type StatusLists = ReturnType<typeof createStatusLists>;
