@@ -4,14 +4,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Config } from './config.js';
-import { createCourseService } from './courses/index.js';
-import { createSigningKeyStore } from './credentials/index.js';
+import { createAwardService } from './awards/index.js';
+import { createBadgeCatalog, createCourseService } from './courses/index.js';
+import { createCredentials } from './credentials/index.js';
 import { purgeExpiredLtijsDocuments, type Db } from './db/index.js';
 import { createLti } from './lti/index.js';
 import { systemClock, type Clock, type Logger, createLogger } from './shared/index.js';
 import { createTenantService } from './tenancy/index.js';
 import { errorHandler, notFound } from './web/errors.js';
+import { apiRouter } from './web/routes/api.js';
 import { appViewsRouter } from './web/routes/app-views.js';
+import { credentialPageRouter } from './web/routes/credential-page.js';
+import { obRouter } from './web/routes/ob.js';
 import { ltiRouter } from './web/routes/lti.js';
 import { publicRouter } from './web/routes/public.js';
 import { baseHeaders } from './web/security.js';
@@ -30,7 +34,10 @@ export interface AppDeps {
 export async function buildApp({ config, db, clock = systemClock, logger = createLogger(config.logLevel) }: AppDeps) {
   const tenants = createTenantService({ db });
   const courses = createCourseService({ db });
-  const signingKeys = createSigningKeyStore({ db, secretKey: config.secretKey });
+  const badges = createBadgeCatalog({ db });
+  const credentials = createCredentials({ db, publicUrl: config.publicUrl, secretKey: config.secretKey, clock });
+  const signingKeys = credentials.keys;
+  const awards = createAwardService({ db, credentials, clock });
   const lti = await createLti({
     db, tenants, clock, logger,
     publicUrl: config.publicUrl,
@@ -51,7 +58,10 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   app.use(baseHeaders(() => lti.platforms.frameOrigins()));
   app.use(publicRouter({ db, keys: signingKeys }));
   app.use('/lti', ltiRouter({ lti, views, publicUrl: config.publicUrl }));
-  app.use('/app', appViewsRouter({ lti, views, courses, tenants }));
+  app.use('/app', appViewsRouter({ lti, views, courses, tenants, badges }));
+  app.use('/ob', obRouter({ db, credentials, badges }));
+  app.use('/ob', credentialPageRouter({ db, awards, badges, credentials, lti, views, clock }));
+  app.use('/api', apiRouter({ tenants, badges, awards }));
   app.use(notFound());
   app.use(errorHandler(views, logger));
 
@@ -63,7 +73,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
 
   return {
     app,
-    services: { tenants, courses, signingKeys, lti },
+    services: { tenants, courses, badges, credentials, signingKeys, awards, lti },
     async close() {
       clearInterval(sweep);
       await lti.close();

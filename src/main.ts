@@ -10,6 +10,8 @@ import { createLogger } from './shared/index.js';
 import { startDemoLms } from './web/demo-lms.js';
 
 async function start(): Promise<void> {
+  // A closed pipe on stdout (a supervisor gone) must not crash shutdown.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   loadDotEnv();
   let config: Config;
   try {

@@ -29,7 +29,8 @@ export function courseRepository(db: Queryable) {
            (select count(*) from modules m where m.tenant_id = c.tenant_id and m.course_id = c.id)::int as modules,
            (select count(*) from badges b where b.tenant_id = c.tenant_id and b.course_id = c.id)::int as badges,
            (select count(*) from enrolments e join users u on u.id = e.user_id
-             where e.tenant_id = c.tenant_id and e.course_id = c.id and not u.is_test)::int as learners
+             where e.tenant_id = c.tenant_id and e.course_id = c.id and not u.is_test
+               and exists (select 1 from unnest(e.roles) r where r like '%#Learner' or r = 'Learner'))::int as learners
          from courses c where c.tenant_id = $1 order by c.title`,
         [tenantId],
       );

@@ -35,3 +35,5 @@ export function createCredentials(deps: { db: Db; publicUrl: string; secretKey: 
 }
 
 export type Credentials = ReturnType<typeof createCredentials>;
+export { bakePng, bakeSvg, unbakePng, unbakeSvg, defaultBadgeSvg } from './baking.js';
+export { linkedInAddToProfileUrl } from './linkedin.js';

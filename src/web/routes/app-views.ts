@@ -2,9 +2,10 @@
 // and the deep-linking picker. Each needs the launch token and the right kind of session.
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { CourseService } from '../../courses/index.js';
+import multer from 'multer';
+import { IMAGE_MAX_BYTES, type BadgeCatalog, type CourseService } from '../../courses/index.js';
 import type { Lti, LaunchSession } from '../../lti/index.js';
-import { BadRequestError, ForbiddenError } from '../../shared/index.js';
+import { AppError, BadRequestError, ForbiddenError } from '../../shared/index.js';
 import type { TenantService } from '../../tenancy/index.js';
 import { asyncHandler, launchToken } from '../http.js';
 import { setFrameAncestors } from '../security.js';
@@ -15,7 +16,7 @@ const DeepLinkForm = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('module'), ltik: z.string(), moduleId: z.string().optional(), newModuleTitle: z.string().optional() }),
 ]);
 
-export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseService; tenants: TenantService }): Router {
+export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseService; tenants: TenantService; badges: BadgeCatalog }): Router {
   const { lti, views, courses } = deps;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '64kb' });
@@ -30,6 +31,7 @@ export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseSe
 
   const common = (s: LaunchSession, token: string) => ({
     ltik: token,
+    frame: true,
     userName: s.user.name ?? 'there',
     courseTitle: s.course?.title || s.course?.label || 'this course',
     isTest: s.isTest,
@@ -67,7 +69,7 @@ export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseSe
     const s = await session(req, res, ['deep_linking']);
     requireInstructorRole(s);
     const overview = s.courseId ? await courses.overview(s.tenantId, s.courseId) : { modules: [], badges: [] };
-    res.type('html').send(views.render('deep-link', { title: 'Place Badgetrail', ...common(s, launchToken(req)!), modules: overview.modules }));
+    res.type('html').send(views.render('deep-link', { title: 'Place Badgetrail', ...common(s, launchToken(req)!), modules: overview.modules, scripts: ['/static/js/deep-link.js'] }));
   }));
 
   router.post('/deep-link', form, asyncHandler(async (req, res) => {
@@ -92,6 +94,56 @@ export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseSe
       result = await lti.deepLinking.respond(s, { kind: 'module', moduleId: module.id, title: `${module.title}: claim your badge` });
     }
     res.type('html').send(views.render('deep-link-return', { title: 'Returning to the course', returnUrl: result.returnUrl, jwt: result.jwt, scripts: ['/static/js/autosubmit.js'] }));
+  }));
+
+  // The badge form: multipart, so an image can come along; one file, checked by size and content.
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: IMAGE_MAX_BYTES, files: 1, fields: 20 } });
+  const uploadImage = (req: Request, res: Response, next: (err?: unknown) => void) =>
+    upload.single('image')(req, res, (err: unknown) => {
+      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') next(new BadRequestError('image_too_large', `The image is larger than ${IMAGE_MAX_BYTES / 1024} KB.`));
+      else if (err instanceof multer.MulterError) next(new BadRequestError('invalid_upload', err.message));
+      else next(err);
+    });
+
+  router.get('/badges/new', asyncHandler(async (req, res) => {
+    const s = await session(req, res, ['instructor', 'admin']);
+    if (!s.courseId) throw new BadRequestError('no_course', 'This launch did not come from a course.');
+    const overview = await courses.overview(s.tenantId, s.courseId);
+    res.type('html').send(views.render('badge-form', { title: 'Define a badge', ...common(s, launchToken(req)!), modules: overview.modules.filter((m) => m.badgeCount === 0), values: {} }));
+  }));
+
+  router.post('/badges', uploadImage, asyncHandler(async (req, res) => {
+    const s = await session(req, res, ['instructor', 'admin']);
+    if (!s.courseId) throw new BadRequestError('no_course', 'This launch did not come from a course.');
+    const f = req.body as Record<string, string | undefined>;
+    const overview = await courses.overview(s.tenantId, s.courseId);
+    let imageId: string | null = null;
+    try {
+      const module = overview.modules.find((m) => m.id === f.moduleId);
+      imageId = req.file ? await deps.badges.storeImage(s.tenantId, new Uint8Array(req.file.buffer)) : null;
+      const minScore = f.minScore?.trim() ? Number(f.minScore) / 100 : 0;
+      await deps.badges.create(s.tenantId, {
+        courseId: s.courseId,
+        moduleId: module?.id ?? 'new',
+        moduleTitle: module?.title ?? f.newModuleTitle ?? '',
+        name: f.name ?? '',
+        description: f.description ?? '',
+        criteria: f.criteria ?? '',
+        ...(f.imageUrl?.trim() ? { imageUrl: f.imageUrl.trim() } : {}),
+        skills: (f.skills ?? '').split(/[\n,]/).map((x) => x.trim()).filter(Boolean).map((name) => ({ name })),
+        ...(f.pathway?.trim() ? { pathway: f.pathway.trim() } : {}),
+        rule: { minScore },
+        ...(f.validForDays?.trim() ? { validForDays: Number(f.validForDays) } : {}),
+      }, { imageId, existingModuleId: module?.id ?? null, newModule: !module });
+      res.redirect(303, `/app/course?ltik=${encodeURIComponent(launchToken(req)!)}`);
+    } catch (err) {
+      if (imageId) await deps.badges.deleteImage(imageId); // bad input changes nothing
+      // Show the form again with what was typed and the reason, instead of a bare error page.
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      res.status(err.status).type('html').send(views.render('badge-form', {
+        title: 'Define a badge', ...common(s, launchToken(req)!), modules: overview.modules.filter((m) => m.badgeCount === 0), values: f, error: err.message,
+      }));
+    }
   }));
 
   return router;

@@ -1,0 +1,50 @@
+// The JSON API (PRODUCT.md §7a), authenticated by a bearer API key scoped to a tenant or a course.
+import express, { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { AwardService } from '../../awards/index.js';
+import type { BadgeCatalog } from '../../courses/index.js';
+import { BadRequestError, UnauthorizedError } from '../../shared/index.js';
+import type { ApiKeyRecord, TenantService } from '../../tenancy/index.js';
+import { asyncHandler } from '../http.js';
+
+const RevokeBody = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(500) }).strict();
+
+export function apiRouter(deps: { tenants: TenantService; badges: BadgeCatalog; awards: AwardService }): Router {
+  const router = Router();
+  router.use(express.json({ limit: '2mb', type: ['application/json', 'application/*+json'] }));
+
+  async function apiKey(req: Request): Promise<ApiKeyRecord> {
+    const auth = req.get('authorization') ?? '';
+    const key = auth.startsWith('Bearer ') ? auth.slice(7).trim() : '';
+    const record = key ? await deps.tenants.verifyApiKey(key) : null;
+    if (!record) throw new UnauthorizedError('invalid_api_key', 'Send a valid API key as "Authorization: Bearer <key>".');
+    return record;
+  }
+
+  const body = (req: Request): unknown => {
+    if (!req.is('application/json') && !req.is('application/*+json')) throw new BadRequestError('unsupported_media_type', 'Send JSON (Content-Type: application/json).');
+    return req.body;
+  };
+
+  router.post('/v1/badges', asyncHandler(async (req, res) => {
+    const key = await apiKey(req);
+    const badge = await deps.badges.create(key.tenantId, body(req), { courseScope: key.courseId });
+    res.status(201).json({ badge });
+  }));
+
+  router.post('/v1/awards/:id/revoke', asyncHandler(async (req, res) => {
+    const key = await apiKey(req);
+    const parsed = RevokeBody.safeParse(body(req));
+    if (!parsed.success) throw new BadRequestError('invalid_revocation', parsed.error.issues[0]!.message);
+    const found = await deps.awards.find(String(req.params.id));
+    // Another tenant's (or, for a course key, another course's) award does not exist for this key.
+    if (!found || found.tenantId !== key.tenantId || (key.courseId && found.courseId !== key.courseId)) {
+      res.status(404).json({ error: { code: 'award_not_found', message: 'No such award.' } });
+      return;
+    }
+    const award = await deps.awards.revoke(key.tenantId, found.id, parsed.data.reason);
+    res.json({ award: { id: award.id, revokedAt: award.revokedAt } });
+  }));
+
+  return router;
+}
