@@ -56,7 +56,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   app.set('trust proxy', 'loopback');
   app.use('/static', express.static(path.join(ROOT, 'static'), { maxAge: config.env === 'production' ? '1h' : 0 }));
   app.use(baseHeaders(() => lti.platforms.frameOrigins()));
-  app.use(publicRouter({ db, keys: signingKeys }));
+  app.use(publicRouter({ db, keys: signingKeys, keyUrl: credentials.urls.key }));
   app.use('/lti', ltiRouter({ lti, views, publicUrl: config.publicUrl }));
   app.use('/app', appViewsRouter({ lti, views, courses, tenants, badges }));
   app.use('/ob', obRouter({ db, credentials, badges }));

@@ -28,6 +28,9 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
       const validUntil = ctx.badge.validForDays ? new Date(awardedAt.getTime() + ctx.badge.validForDays * 86_400_000) : null;
       const id = newId();
       const salt = newToken(16);
+      // Read (or create) the signing key before the transaction: PGlite has one connection, and a
+      // query outside the transaction would wait for it forever.
+      const signingKey = await deps.credentials.keys.activeKey(req.tenantId, 'RS256');
       const inserted = await deps.db.transaction(async (tx) => {
         const status = await deps.credentials.statusLists.allocate(tx, req.tenantId);
         const credential = deps.credentials.build({
@@ -40,7 +43,7 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
           validUntil,
           status,
         });
-        const jwt = await deps.credentials.signers.signJwt(req.tenantId, credential);
+        const jwt = await deps.credentials.signers.signJwt(req.tenantId, credential, signingKey);
         const rows = await tx.query<Parameters<typeof toAward>[0]>(
           `insert into awards (tenant_id, id, badge_id, course_id, module_id, user_id, method, is_test, awarded_at, valid_until,
              recipient_salt, status_list_id, status_index, credential, credential_jwt)

@@ -8,7 +8,7 @@ import { createSigners } from './signers.js';
 import { createStatusLists } from './status-lists.js';
 import { createVerifier } from './verify.js';
 
-export { createSigningKeyStore, type SigningKeyStore, type PublicSigningKey, type SigningAlg } from './keys.js';
+export { createSigningKeyStore, type SigningKeyStore, type PublicSigningKey, type SigningAlg, type ActiveKey } from './keys.js';
 export type { VerificationResult, Check } from './verify.js';
 export { urls as credentialUrls, identityHash } from './ob3.js';
 

@@ -45,9 +45,12 @@ export function createIssuerDocuments(deps: { db: Db; keys: SigningKeyStore; pub
       const info = await issuer(tenantId);
       if (!info) return null;
       const methods = await verificationMethods(tenantId);
+      // A controller document as Data Integrity verifiers read it: the keys in verificationMethod,
+      // named again in assertionMethod. security/v2 and multikey/v1 define those terms.
       return {
-        '@context': [VC_V2_CONTEXT, OB3_CONTEXT, SECURITY_V2_CONTEXT],
+        '@context': [VC_V2_CONTEXT, OB3_CONTEXT, SECURITY_V2_CONTEXT, MULTIKEY_CONTEXT],
         ...issuerProfile(deps.publicUrl, info),
+        verificationMethod: methods.map(({ retired: _retired, ...m }) => m),
         assertionMethod: methods.map((m) => m.id),
       };
     },

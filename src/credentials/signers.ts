@@ -8,7 +8,7 @@ import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import jwt from 'jsonwebtoken';
 import { createDocumentLoader } from './document-loader.js';
 import type { IssuerDocuments } from './issuer-documents.js';
-import type { SigningKeyStore } from './keys.js';
+import type { ActiveKey, SigningKeyStore } from './keys.js';
 import { urls } from './ob3.js';
 
 type Credential = Record<string, unknown> & { id: string; validFrom: string; validUntil?: string; credentialSubject: { id: string } };
@@ -39,8 +39,8 @@ export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerD
     documentLoader,
 
     /** VC-JWT: the credential is the payload, with iss, jti, nbf, sub (and exp) mirrored as claims. */
-    async signJwt(tenantId: string, credential: Credential): Promise<string> {
-      const { key, privateKey } = await deps.keys.activeKey(tenantId, 'RS256');
+    async signJwt(tenantId: string, credential: Credential, signingKey?: ActiveKey): Promise<string> {
+      const { key, privateKey } = signingKey ?? (await deps.keys.activeKey(tenantId, 'RS256'));
       const claims: Record<string, unknown> = {
         ...credential,
         iss: u.issuer(tenantId),

@@ -55,7 +55,7 @@ export function obRouter(deps: { db: Db; credentials: Credentials; badges: Badge
   router.get('/keys/:kid', asyncHandler(async (req, res) => {
     const key = await credentials.keys.publicKey(String(req.params.kid));
     if (!key) throw new NotFoundError('key_not_found', 'No such key.');
-    res.json(key.publicJwk);
+    res.json({ ...key.publicJwk, kid: credentials.urls.key(key.kid) });
   }));
 
   // Verification of a presented credential: a VC-JWT as text, or JSON {credential} / {jwt}.
