@@ -26,6 +26,14 @@ export interface Award {
   credentialDi: Record<string, unknown> | null;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface NewAward {
+  id: string; badgeId: string; courseId: string; moduleId: string; userId: string; method: AwardMethod; isTest: boolean;
+  awardedAt: Date; validUntil: Date | null; salt: string; statusListId: string; statusIndex: number;
+  jwt: string;
+}
+
 export interface IssueContext {
   tenantId: string;
   tenantName: string;
@@ -38,42 +46,83 @@ export interface IssueContext {
 type AwardRow = {
   id: string; tenant_id: string; badge_id: string; course_id: string; module_id: string; user_id: string; method: AwardMethod; is_test: boolean;
   awarded_at: Date; accepted_at: Date | null; revoked_at: Date | null; valid_until: Date | null; is_public: boolean; show_name: boolean;
-  status_list_id: string; status_index: number; credential: Record<string, unknown>; credential_jwt: string; credential_di: Record<string, unknown> | null;
+  status_list_id: string; status_index: number; credential_jwt: string; credential_di: Record<string, unknown> | null;
 };
+
+// The VC-JWT payload is the credential plus the claims that mirror it (iss, jti, sub, nbf, exp).
+function credentialOf(jwt: string): Record<string, unknown> {
+  const { iss: _iss, jti: _jti, sub: _sub, nbf: _nbf, exp: _exp, ...credential } = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return credential;
+}
 
 export const toAward = (r: AwardRow): Award => ({
   id: r.id, tenantId: r.tenant_id, badgeId: r.badge_id, courseId: r.course_id, moduleId: r.module_id, userId: r.user_id, method: r.method,
   isTest: r.is_test, awardedAt: r.awarded_at, acceptedAt: r.accepted_at, revokedAt: r.revoked_at, validUntil: r.valid_until,
   isPublic: r.is_public, showName: r.show_name, statusListId: r.status_list_id, statusIndex: r.status_index,
-  credential: r.credential, credentialJwt: r.credential_jwt, credentialDi: r.credential_di,
+  credential: credentialOf(r.credential_jwt), credentialJwt: r.credential_jwt, credentialDi: r.credential_di,
 });
 
 export function awardRepository(db: Queryable) {
   return {
-    async issueContext(tenantId: string, badgeId: string, userId: string): Promise<IssueContext | null> {
-      const rows = await db.query<{
-        tenant_name: string; issuer_url: string | null; issuer_email: string | null; badge_id: string; course_id: string; module_id: string; name: string;
-        description: string; criteria: string; image_url: string | null; image_id: string | null; skills: Array<{ name: string; url?: string }>; valid_for_days: number | null;
-        user_id: string; email: string | null; lms_user_id: string; user_is_test: boolean; user_name: string | null;
-      }>(
-        `select t.name as tenant_name, t.issuer_url, t.issuer_email, b.id as badge_id, b.course_id, b.module_id, b.name, b.description, b.criteria,
-                b.image_url, b.image_id, b.skills, b.valid_for_days, u.id as user_id, u.email, u.lms_user_id, u.is_test as user_is_test, u.name as user_name
-         from badges b join tenants t on t.tenant_id = b.tenant_id join users u on u.tenant_id = b.tenant_id and u.id = $3
-         where b.tenant_id = $1 and b.id = $2`,
-        [tenantId, badgeId, userId],
-      );
-      const r = rows[0];
-      if (!r) return null;
+    /** Everything issuing needs about the tenant, the badges and the learners of a batch. */
+    async issueContexts(tenantId: string, badgeIds: string[], userIds: string[]) {
+      const tenant = await db.query<{ name: string; issuer_url: string | null; issuer_email: string | null }>(
+        'select name, issuer_url, issuer_email from tenants where tenant_id = $1', [tenantId]);
+      const badges = await db.query<{ id: string; course_id: string; module_id: string; name: string; description: string; criteria: string; image_url: string | null; image_id: string | null; skills: Array<{ name: string; url?: string }>; valid_for_days: number | null }>(
+        'select id, course_id, module_id, name, description, criteria, image_url, image_id, skills, valid_for_days from badges where tenant_id = $1 and id = any($2::uuid[])',
+        [tenantId, badgeIds.filter((b) => UUID.test(b))]);
+      const learners = await db.query<{ id: string; email: string | null; lms_user_id: string; is_test: boolean; name: string | null }>(
+        'select id, email, lms_user_id, is_test, name from users where tenant_id = $1 and id = any($2::uuid[])',
+        [tenantId, userIds.filter((u) => UUID.test(u))]);
+      const t = tenant[0];
       return {
-        tenantId, tenantName: r.tenant_name, issuerUrl: r.issuer_url, issuerEmail: r.issuer_email,
-        badge: { id: r.badge_id, courseId: r.course_id, moduleId: r.module_id, name: r.name, description: r.description, criteria: r.criteria, imageUrl: r.image_url, imageId: r.image_id, skills: r.skills, validForDays: r.valid_for_days },
-        learner: { id: r.user_id, email: r.email, lmsUserId: r.lms_user_id, isTest: r.user_is_test, name: r.user_name },
+        issuer: { tenantId, tenantName: t?.name ?? '', issuerUrl: t?.issuer_url ?? null, issuerEmail: t?.issuer_email ?? null },
+        badges: new Map(badges.map((r) => [r.id, { id: r.id, courseId: r.course_id, moduleId: r.module_id, name: r.name, description: r.description, criteria: r.criteria, imageUrl: r.image_url, imageId: r.image_id, skills: r.skills, validForDays: r.valid_for_days }])),
+        learners: new Map(learners.map((r) => [r.id, { id: r.id, email: r.email, lmsUserId: r.lms_user_id, isTest: r.is_test, name: r.name }])),
       };
     },
-    async findExisting(tenantId: string, courseId: string, moduleId: string, userId: string): Promise<Award | null> {
-      const rows = await db.query<AwardRow>('select * from awards where tenant_id = $1 and course_id = $2 and module_id = $3 and user_id = $4', [tenantId, courseId, moduleId, userId]);
-      return rows[0] ? toAward(rows[0]) : null;
+
+    /** Awards already issued for these (course, module, learner) keys, by "course:module:user". */
+    async existingAwards(q: Queryable, tenantId: string, keys: Array<{ courseId: string; moduleId: string; userId: string }>): Promise<Map<string, Award>> {
+      if (keys.length === 0) return new Map();
+      const rows = await q.query<AwardRow>(
+        `select a.* from awards a join unnest($2::uuid[], $3::uuid[], $4::uuid[]) as k(course_id, module_id, user_id)
+           on a.course_id = k.course_id and a.module_id = k.module_id and a.user_id = k.user_id
+         where a.tenant_id = $1`,
+        [tenantId, keys.map((k) => k.courseId), keys.map((k) => k.moduleId), keys.map((k) => k.userId)]);
+      return new Map(rows.map((r) => [`${r.course_id}:${r.module_id}:${r.user_id}`, toAward(r)]));
     },
+
+    /** One multi-row insert; rows that lose a race to a concurrent issuance are skipped. */
+    async insertAwards(q: Queryable, tenantId: string, rows: NewAward[]): Promise<Award[]> {
+      if (rows.length === 0) return [];
+      const inserted = await q.query<AwardRow>(
+        `insert into awards (tenant_id, id, badge_id, course_id, module_id, user_id, method, is_test, awarded_at, valid_until,
+           recipient_salt, status_list_id, status_index, credential_jwt)
+         select $1, x.id, x.badge_id, x.course_id, x.module_id, x.user_id, x.method, x.is_test, x.awarded_at, x.valid_until,
+           x.salt, x.status_list_id, x.status_index, x.jwt
+         from jsonb_to_recordset($2::jsonb) as x(id uuid, badge_id uuid, course_id uuid, module_id uuid, user_id uuid, method text,
+           is_test boolean, awarded_at timestamptz, valid_until timestamptz, salt text, status_list_id uuid, status_index integer,
+           jwt text)
+         on conflict (tenant_id, course_id, module_id, user_id) do nothing
+         returning *`,
+        [tenantId, JSON.stringify(rows.map((r) => ({
+          id: r.id, badge_id: r.badgeId, course_id: r.courseId, module_id: r.moduleId, user_id: r.userId, method: r.method, is_test: r.isTest,
+          awarded_at: r.awardedAt.toISOString(), valid_until: r.validUntil?.toISOString() ?? null, salt: r.salt, status_list_id: r.statusListId,
+          status_index: r.statusIndex, jwt: r.jwt,
+        })))]);
+      return inserted.map(toAward);
+    },
+
+    async insertAwardedEvents(q: Queryable, tenantId: string, awards: Award[]): Promise<void> {
+      if (awards.length === 0) return;
+      await q.query(
+        `insert into events (tenant_id, course_id, module_id, badge_id, award_id, learner_id, type, channel, occurred_at)
+         select $1, x.course_id, x.module_id, x.badge_id, x.award_id, x.learner_id, 'awarded', x.method, x.awarded_at
+         from jsonb_to_recordset($2::jsonb) as x(course_id uuid, module_id uuid, badge_id uuid, award_id uuid, learner_id uuid, method text, awarded_at timestamptz)`,
+        [tenantId, JSON.stringify(awards.map((a) => ({ course_id: a.courseId, module_id: a.moduleId, badge_id: a.badgeId, award_id: a.id, learner_id: a.userId, method: a.method, awarded_at: a.awardedAt.toISOString() })))]);
+    },
+
     async find(awardId: string): Promise<Award | null> {
       const rows = await db.query<AwardRow>('select * from awards where id = $1', [awardId]);
       return rows[0] ? toAward(rows[0]) : null;

@@ -18,6 +18,7 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
 
   return {
     issue: issuance.issue,
+    issueBatch: issuance.issueBatch,
     find: (awardId: string) => (/^[0-9a-f-]{36}$/i.test(awardId) ? repo.find(awardId) : Promise.resolve(null)),
     require,
 

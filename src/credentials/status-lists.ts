@@ -15,22 +15,25 @@ const pgBit = (index: number) => Math.floor(index / 8) * 8 + (7 - (index % 8));
 export function createStatusLists(deps: { db: Db; signers: Signers; publicUrl: string; clock: Clock }) {
   const u = urls(deps.publicUrl);
   return {
-    /** Takes the next free entry of the tenant's open list (a new list when all are full). */
-    async allocate(tx: Queryable, tenantId: string): Promise<{ listId: string; index: number }> {
-      const taken = await tx.query<{ id: string; index: number }>(
-        `update status_lists set next_index = next_index + 1
-         where id = (select id from status_lists where tenant_id = $1 and purpose = 'revocation' and next_index < size
-                     order by updated_at limit 1 for update)
-         returning id, next_index - 1 as index`,
-        [tenantId],
-      );
-      if (taken[0]) return { listId: taken[0].id, index: taken[0].index };
-      const id = newId();
-      await tx.query(
-        `insert into status_lists (tenant_id, id, size, next_index, bits) values ($1, $2, $3, 1, $4)`,
-        [tenantId, id, STATUS_LIST_SIZE, new Uint8Array(STATUS_LIST_SIZE / 8)],
-      );
-      return { listId: id, index: 0 };
+    /** Takes the next `count` free entries of the tenant's open lists, opening new lists as they fill. */
+    async allocateMany(tx: Queryable, tenantId: string, count: number): Promise<Array<{ listId: string; index: number }>> {
+      const out: Array<{ listId: string; index: number }> = [];
+      while (out.length < count) {
+        const open = await tx.query<{ id: string; next_index: number; size: number }>(
+          `select id, next_index, size from status_lists where tenant_id = $1 and purpose = 'revocation' and next_index < size
+           order by next_index desc limit 1 for update`,
+          [tenantId],
+        );
+        let list = open[0];
+        if (!list) {
+          list = { id: newId(), next_index: 0, size: STATUS_LIST_SIZE };
+          await tx.query('insert into status_lists (tenant_id, id, size, next_index, bits) values ($1, $2, $3, 0, $4)', [tenantId, list.id, STATUS_LIST_SIZE, new Uint8Array(STATUS_LIST_SIZE / 8)]);
+        }
+        const take = Math.min(count - out.length, list.size - list.next_index);
+        await tx.query('update status_lists set next_index = next_index + $2 where id = $1', [list.id, take]);
+        for (let i = 0; i < take; i += 1) out.push({ listId: list.id, index: list.next_index + i });
+      }
+      return out;
     },
 
     async setRevoked(tx: Queryable, listId: string, index: number): Promise<void> {

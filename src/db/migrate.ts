@@ -26,11 +26,12 @@ export async function migrate(db: Db, list: readonly Migration[] = migrations): 
   return applied;
 }
 
-// Our migrations contain no functions or quoted semicolons, so a split on ';' at line ends is
-// enough to run them statement by statement inside one transaction on both engines.
+// Our migrations contain no functions or quoted semicolons, so, once whole-line comments are gone,
+// a split on ';' at line ends runs them statement by statement inside one transaction on both engines.
 function splitStatements(sql: string): string[] {
   return sql
+    .replace(/^\s*--.*$/gm, '')
     .split(/;\s*$/m)
-    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }

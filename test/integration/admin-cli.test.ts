@@ -306,8 +306,9 @@ describe('with the server running (commands go through the admin socket)', () =>
   it('publishes all four keys of the rotated tenant, retired ones included', async () => {
     const res = await fetch(`${base}/.well-known/jwks.json`);
     expect(res.status).toBe(200);
+    // Published kids are the keys' own URLs (…/ob/keys/<kid>), as in VC-JWT headers.
     const kids = ((await res.json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
-    for (const kid of rotatedKids) expect(kids).toContain(kid);
+    for (const kid of rotatedKids) expect(kids).toContain(`${base}/ob/keys/${kid}`);
   });
 
   it('keeps the admin socket in the data dir with mode 0600', () => {
@@ -341,7 +342,7 @@ describe('with the server running (commands go through the admin socket)', () =>
     const kids = [...rotated.stdout.matchAll(/^new (?:RS256|EdDSA) key (\S+)$/gm)].map((m) => m[1]!);
     expect(kids).toHaveLength(2);
     const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
-    for (const kid of kids) expect(jwks.keys.map((k) => k.kid)).toContain(kid);
+    for (const kid of kids) expect(jwks.keys.map((k) => k.kid)).toContain(`${base}/ob/keys/${kid}`);
   });
 
   it('keeps bad input a one-line, non-zero refusal through the socket', { timeout: SLOW }, async () => {

@@ -50,9 +50,8 @@ create table awards (
   recipient_salt     text not null,
   status_list_id     uuid not null references status_lists(id),
   status_index       integer not null,
-  -- the credential as issued; its VC-JWT is signed at issuance, its Data Integrity proof (slow:
-  -- RDF canonicalisation) on first use and then kept
-  credential         jsonb not null,
+  -- the credential as issued is the payload of its VC-JWT (signed at issuance, not stored twice),
+  -- its Data Integrity proof (slow: RDF canonicalisation) is made on first use and then kept
   credential_jwt     text not null,
   credential_di      jsonb,
   created_at         timestamptz not null default now(),
