@@ -233,7 +233,8 @@ describe('demo LMS in a browser', () => {
     // modules, badges, learners: the instructor and the admin who launched are not learners
     expect(row!.slice(1, 4)).toEqual(['3', '3', '1']);
     const platforms = await tableRows(frame, 'Connected platforms');
-    expect(platforms).toEqual([['Demo LMS', lmsOrigin, '1', 'active']]);
+    // name with its issuer beneath, deployments, status
+    expect(platforms).toEqual([[`Demo LMS${lmsOrigin}`, '1', 'active']]);
     await screenshots('admin');
     expect(problems).toEqual([]);
   });
