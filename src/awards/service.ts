@@ -6,12 +6,14 @@ import { ConflictError, NotFoundError, type Clock } from '../shared/index.js';
 import { createIssuance } from './issuance.js';
 import { awardRepository, type Award } from './repository.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock }) {
   const repo = awardRepository(deps.db);
   const issuance = createIssuance(deps);
 
   async function require(awardId: string): Promise<Award> {
-    const award = /^[0-9a-f-]{36}$/i.test(awardId) ? await repo.find(awardId) : null;
+    const award = UUID.test(awardId) ? await repo.find(awardId) : null;
     if (!award) throw new NotFoundError('award_not_found', 'No such award.');
     return award;
   }
@@ -19,7 +21,7 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
   return {
     issue: issuance.issue,
     issueBatch: issuance.issueBatch,
-    find: (awardId: string) => (/^[0-9a-f-]{36}$/i.test(awardId) ? repo.find(awardId) : Promise.resolve(null)),
+    find: (awardId: string) => (UUID.test(awardId) ? repo.find(awardId) : Promise.resolve(null)),
     require,
 
     /** The credential with its embedded Data Integrity proof, signed on first use and kept. */

@@ -48,8 +48,11 @@ export function bakeSvg(svg: string, credential: string): string {
 export function unbakeSvg(svg: string): string | null {
   const verify = /<openbadges:credential\b[^>]*\bverify="([^"]+)"/.exec(svg);
   if (verify) return verify[1]!.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&amp;/g, '&');
-  const cdata = /<openbadges:credential\b[^>]*>\s*<!\[CDATA\[([\s\S]*?)\]\]>\s*<\/openbadges:credential>/.exec(svg);
-  return cdata ? cdata[1]! : null;
+  const element = /<openbadges:credential\b[^>]*>([\s\S]*?)<\/openbadges:credential>/.exec(svg);
+  if (!element) return null;
+  // A "]]>" inside the credential splits it over several CDATA sections: join them again.
+  const sections = [...element[1]!.matchAll(/<!\[CDATA\[([\s\S]*?)\]\]>/g)].map((m) => m[1]);
+  return sections.length ? sections.join('') : null;
 }
 
 /** A badge without an image gets its initials on a medal, coloured from its id. */

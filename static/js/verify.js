@@ -4,11 +4,16 @@
   var button = document.getElementById('verify-button');
   var out = document.getElementById('verify-result');
   if (!section || !button || !out) return;
-  var src = new URLSearchParams(window.location.search).get('src');
+  var query = new URLSearchParams(window.location.search);
+  // The source tag counts the verification; the launch token lets a learner verify a private award.
+  var params = new URLSearchParams();
+  if (query.get('src')) params.set('src', query.get('src'));
+  if (query.get('ltik')) params.set('ltik', query.get('ltik'));
+  var qs = params.toString();
   button.addEventListener('click', function () {
     button.disabled = true;
     out.textContent = 'Verifying…';
-    fetch(section.dataset.url + (src ? '?src=' + encodeURIComponent(src) : ''), { method: 'POST', headers: { accept: 'application/json' } })
+    fetch(section.dataset.url + (qs ? '?' + qs : ''), { method: 'POST', headers: { accept: 'application/json' } })
       .then(function (r) { return r.json(); })
       .then(function (result) {
         out.textContent = '';

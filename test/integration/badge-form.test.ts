@@ -66,13 +66,13 @@ afterAll(async () => {
   await sim?.close();
 });
 
-interface Upload { bytes: Uint8Array | string; type: string; filename: string }
+interface Upload { bytes: Buffer | string; type: string; filename: string }
 
 function submit(fields: Record<string, string>, image?: Upload, token: string = ltik) {
   const form = new FormData();
   form.append('ltik', token);
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  if (image) form.append('image', new Blob([image.bytes], { type: image.type }), image.filename);
+  if (image) form.append('image', new Blob([typeof image.bytes === 'string' ? image.bytes : new Uint8Array(image.bytes)], { type: image.type }), image.filename);
   return fetch(`${app.url}/app/badges`, { method: 'POST', body: form, redirect: 'manual' });
 }
 

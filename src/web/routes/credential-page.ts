@@ -81,8 +81,7 @@ export function credentialPageRouter(deps: { db: Db; awards: AwardService; badge
   }));
 
   router.post('/credentials/:id/verify', asyncHandler(async (req, res) => {
-    const award = await deps.awards.find(String(req.params.id));
-    if (!award) throw new NotFoundError('credential_not_found', 'No such credential.');
+    const { award } = await visibleAward(req);
     const signed = await deps.awards.withDataIntegrity(award);
     const [jwt, di] = await Promise.all([deps.credentials.verifier.verify(award.credentialJwt), deps.credentials.verifier.verify(signed)]);
     const bot = isBot(req.get('user-agent'));
