@@ -40,7 +40,9 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
       if (award.revokedAt) throw new ConflictError('already_revoked', 'This award is already revoked.');
       const now = deps.clock.now();
       await deps.db.transaction(async (tx) => {
-        await tx.query('update awards set revoked_at = $2, revocation_reason = $3 where id = $1', [awardId, now, reason]);
+        // Only the first of concurrent revocations changes the row; the others find it revoked.
+        const changed = await tx.query('update awards set revoked_at = $2, revocation_reason = $3 where id = $1 and revoked_at is null returning id', [awardId, now, reason]);
+        if (changed.length === 0) throw new ConflictError('already_revoked', 'This award is already revoked.');
         await deps.credentials.statusLists.setRevoked(tx, award.statusListId, award.statusIndex);
         await recordEvent(tx, { tenantId, type: 'revoked', occurredAt: now, courseId: award.courseId, moduleId: award.moduleId, badgeId: award.badgeId, awardId, learnerId: award.userId, metadata: { reason } });
       });

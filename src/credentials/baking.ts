@@ -35,13 +35,15 @@ export function bakeSvg(svg: string, credential: string): string {
   const open = /<svg\b[^>]*>/i.exec(svg);
   if (!open) throw new Error('not an SVG document');
   let tag = open[0];
+  const selfClosing = /\/\s*>$/.test(tag);
+  if (selfClosing) tag = tag.replace(/\s*\/\s*>$/, '>'); // an empty root gets a body for the credential
   if (!/xmlns:openbadges=/.test(tag)) tag = tag.replace(/<svg\b/i, '<svg xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"');
   const element = credential.trimStart().startsWith('{')
     ? `<openbadges:credential><![CDATA[${credential.replace(/]]>/g, ']]]]><![CDATA[>')}]]></openbadges:credential>`
     : `<openbadges:credential verify="${credential.replace(/[&"<]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;' })[c]!)}"></openbadges:credential>`;
   const withoutOld = svg.replace(/<openbadges:credential\b[\s\S]*?(<\/openbadges:credential>|\/>)/g, '');
   const start = withoutOld.indexOf(open[0]);
-  return withoutOld.slice(0, start) + tag + '\n' + element + withoutOld.slice(start + open[0].length);
+  return withoutOld.slice(0, start) + tag + '\n' + element + (selfClosing ? '\n</svg>' : '') + withoutOld.slice(start + open[0].length);
 }
 
 /** The credential baked into an SVG (JWT from `verify`, or the JSON text), or null. */

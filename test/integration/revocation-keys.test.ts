@@ -154,10 +154,20 @@ describe('revocation', () => {
     expect(events[0]!.metadata).toEqual({ reason: 'Academic misconduct' });
   });
 
-  it('records one revocation when two requests race', async () => {
+  it('records one revocation when requests race', async () => {
     const { award } = await issuePublic(w);
-    const statuses = (await Promise.all([revoke(award.id, key, { reason: 'first' }), revoke(award.id, key, { reason: 'second' })])).map((r) => r.status).sort();
-    expect(statuses).toEqual([200, 409]);
+    const statuses = (await Promise.all(['a', 'b', 'c', 'd'].map((reason) => revoke(award.id, key, { reason })))).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409, 409, 409]);
+    expect(await revokedEvents(award.id)).toHaveLength(1);
+  });
+
+  it('revokes once when the service is called twice at the same time', async () => {
+    const { award } = await issuePublic(w);
+    const { awards } = app.built.services;
+    const results = await Promise.allSettled([awards.revoke(w.tenantId, award.id, 'first'), awards.revoke(w.tenantId, award.id, 'second')]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+    expect((rejected?.reason as { code?: string } | undefined)?.code).toBe('already_revoked');
     expect(await revokedEvents(award.id)).toHaveLength(1);
   });
 

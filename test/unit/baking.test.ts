@@ -239,3 +239,11 @@ describe('SVG baking', () => {
     expect(JSON.parse(unbakeSvg(jsonSvg)!)).toEqual(expectedJson);
   });
 });
+
+describe('SVG baking of an empty root', () => {
+  it('gives a self-closing <svg/> a body, so the credential stays inside the root element', () => {
+    const baked = bakeSvg('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', 'aaa.bbb.ccc');
+    expect(baked).toMatch(/^<svg xmlns:openbadges="https:\/\/purl\.imsglobal\.org\/ob\/v3p0" xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="10" height="10">\n<openbadges:credential verify="aaa\.bbb\.ccc"><\/openbadges:credential>\n<\/svg>$/);
+    expect(unbakeSvg(baked)).toBe('aaa.bbb.ccc');
+  });
+});
