@@ -15,6 +15,8 @@ export interface IssueRequest {
   awardedAt?: Date;
 }
 
+const SIGN_CHUNK = 50;
+
 export type IssueOutcome = { award: Award; created: boolean } | { error: 'badge_or_learner_not_found' };
 
 export function createIssuance(deps: { db: Db; credentials: Credentials; clock: Clock }) {
@@ -59,15 +61,32 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
         });
         return { id, req, ctx, awardedAt, validUntil, salt, status: statuses[i]!, credential };
       });
-      const signed = await Promise.all(rows.map((r) => deps.credentials.signers.signJwt(tenantId, r.credential, signingKey)));
-      const inserted = await repo.insertAwards(tx, tenantId, rows.map((r, i) => ({
-        id: r.id, badgeId: r.ctx.badge.id, courseId: r.ctx.badge.courseId, moduleId: r.ctx.badge.moduleId, userId: r.req.userId, method: r.req.method,
-        isTest: r.ctx.learner.isTest, awardedAt: r.awardedAt, validUntil: r.validUntil, salt: r.salt, statusListId: r.status.listId,
-        statusIndex: r.status.index, jwt: signed[i]!,
-      })));
-      // A concurrent request may have issued some first: those rows were not inserted (their
-      // status entries stay unused) and get no event.
-      await repo.insertAwardedEvents(tx, tenantId, inserted);
+      // Sign in chunks and hand each chunk to the database as soon as it is signed: a PostgreSQL
+      // server stores one chunk while this process signs the next (the queries of one transaction
+      // still run in order).
+      const writes: Promise<Award[]>[] = [];
+      for (let start = 0; start < rows.length; start += SIGN_CHUNK) {
+        const chunk = rows.slice(start, start + SIGN_CHUNK);
+        const newAwards = [];
+        for (const r of chunk) {
+          newAwards.push({
+            id: r.id, badgeId: r.ctx.badge.id, courseId: r.ctx.badge.courseId, moduleId: r.ctx.badge.moduleId, userId: r.req.userId, method: r.req.method,
+            isTest: r.ctx.learner.isTest, awardedAt: r.awardedAt, validUntil: r.validUntil, salt: r.salt, statusListId: r.status.listId,
+            statusIndex: r.status.index, jwt: await deps.credentials.signers.signJwt(tenantId, r.credential, signingKey),
+          });
+        }
+        // A concurrent request may have issued some first: those rows are not inserted (their
+        // status entries stay unused) and get no event.
+        const written = repo.insertAwards(tx, tenantId, newAwards);
+        writes.push(written);
+        writes.push(written.then(async (inserted) => {
+          await repo.insertAwardedEvents(tx, tenantId, inserted);
+          return [];
+        }));
+        // Let the first query reach the server before signing the next chunk.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const inserted = (await Promise.all(writes)).flat();
       return { inserted, existing };
     });
 

@@ -96,7 +96,8 @@ export function awardRepository(db: Queryable) {
     /** One multi-row insert; rows that lose a race to a concurrent issuance are skipped. */
     async insertAwards(q: Queryable, tenantId: string, rows: NewAward[]): Promise<Award[]> {
       if (rows.length === 0) return [];
-      const inserted = await q.query<AwardRow>(
+      // Only the ids come back: the rows are ours already, and returning each JWT costs transfer.
+      const inserted = await q.query<{ id: string }>(
         `insert into awards (tenant_id, id, badge_id, course_id, module_id, user_id, method, is_test, awarded_at, valid_until,
            recipient_salt, status_list_id, status_index, credential_jwt)
          select $1, x.id, x.badge_id, x.course_id, x.module_id, x.user_id, x.method, x.is_test, x.awarded_at, x.valid_until,
@@ -105,13 +106,18 @@ export function awardRepository(db: Queryable) {
            is_test boolean, awarded_at timestamptz, valid_until timestamptz, salt text, status_list_id uuid, status_index integer,
            jwt text)
          on conflict (tenant_id, course_id, module_id, user_id) do nothing
-         returning *`,
+         returning id`,
         [tenantId, JSON.stringify(rows.map((r) => ({
           id: r.id, badge_id: r.badgeId, course_id: r.courseId, module_id: r.moduleId, user_id: r.userId, method: r.method, is_test: r.isTest,
           awarded_at: r.awardedAt.toISOString(), valid_until: r.validUntil?.toISOString() ?? null, salt: r.salt, status_list_id: r.statusListId,
           status_index: r.statusIndex, jwt: r.jwt,
         })))]);
-      return inserted.map(toAward);
+      const ids = new Set(inserted.map((r) => r.id));
+      return rows.filter((r) => ids.has(r.id)).map((r) => toAward({
+        id: r.id, tenant_id: tenantId, badge_id: r.badgeId, course_id: r.courseId, module_id: r.moduleId, user_id: r.userId, method: r.method,
+        is_test: r.isTest, awarded_at: r.awardedAt, accepted_at: null, revoked_at: null, valid_until: r.validUntil, is_public: false, show_name: false,
+        status_list_id: r.statusListId, status_index: r.statusIndex, credential_jwt: r.jwt, credential_di: null,
+      }));
     },
 
     async insertAwardedEvents(q: Queryable, tenantId: string, awards: Award[]): Promise<void> {

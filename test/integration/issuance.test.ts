@@ -1,0 +1,72 @@
+// Issuance is idempotent on tenant + course + module + learner: within a batch, across batches and
+// under concurrent requests there is one award and one `awarded` event.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { buildBadge, buildLearner, buildWorld, type World } from '../support/builders.js';
+
+let app: TestApp;
+let w: World;
+beforeAll(async () => {
+  app = await startTestApp();
+  w = await buildWorld(app);
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+const count = async (sql: string, params: unknown[]) => (await app.testDb.db.query<{ n: number }>(sql, params))[0]!.n;
+
+describe('issuance', () => {
+  it('issues once for a learner named twice in one batch, and reports the second as a duplicate', async () => {
+    const badge = await buildBadge(app, w);
+    const [a, b] = [await buildLearner(app, w), await buildLearner(app, w)];
+    const results = await app.built.services.awards.issueBatch(w.tenantId, [
+      { badgeId: badge.id, userId: a, method: 'api' },
+      { badgeId: badge.id, userId: b, method: 'api' },
+      { badgeId: badge.id, userId: a, method: 'api' },
+    ]);
+    expect(results.map((r) => ('error' in r ? r.error : r.created))).toEqual([true, true, false]);
+    const [first, , again] = results as Array<{ award: { id: string } }>;
+    expect(again!.award.id).toBe(first!.award.id);
+    expect(await count('select count(*)::int as n from awards where badge_id = $1', [badge.id])).toBe(2);
+    expect(await count(`select count(*)::int as n from events where badge_id = $1 and type = 'awarded'`, [badge.id])).toBe(2);
+  });
+
+  it('answers a later batch with the existing award', async () => {
+    const badge = await buildBadge(app, w);
+    const learner = await buildLearner(app, w);
+    const first = await app.built.services.awards.issue({ tenantId: w.tenantId, badgeId: badge.id, userId: learner, method: 'lms' });
+    const second = await app.built.services.awards.issue({ tenantId: w.tenantId, badgeId: badge.id, userId: learner, method: 'csv' });
+    expect(first.created).toBe(true);
+    expect(second).toMatchObject({ created: false, award: { id: first.award.id, method: 'lms' } });
+  });
+
+  it('issues exactly one award when the same completion arrives six times at once', async () => {
+    const badge = await buildBadge(app, w);
+    const learner = await buildLearner(app, w);
+    const results = await Promise.all(Array.from({ length: 6 }, () => app.built.services.awards.issue({ tenantId: w.tenantId, badgeId: badge.id, userId: learner, method: 'api' })));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.award.id)).size).toBe(1);
+    expect(await count('select count(*)::int as n from awards where badge_id = $1', [badge.id])).toBe(1);
+    expect(await count(`select count(*)::int as n from events where badge_id = $1 and type = 'awarded'`, [badge.id])).toBe(1);
+  });
+
+  it('gives every award its own status entry and a VC-JWT whose payload carries it', async () => {
+    const badge = await buildBadge(app, w);
+    const learners = await Promise.all(Array.from({ length: 30 }, () => buildLearner(app, w)));
+    const results = await app.built.services.awards.issueBatch(w.tenantId, learners.map((userId) => ({ badgeId: badge.id, userId, method: 'csv' as const })));
+    const awards = results.map((r) => ('award' in r ? r.award : null)!);
+    const entries = new Set(awards.map((a) => `${a.statusListId}#${a.statusIndex}`));
+    expect(entries.size).toBe(30);
+    for (const a of awards) expect((a.credential as any).credentialStatus.statusListIndex).toBe(String(a.statusIndex));
+  });
+
+  it('reports a badge or learner of another tenant as not found, and issues nothing for it', async () => {
+    const other = await buildWorld(app, 'South College');
+    const foreignBadge = await buildBadge(app, other);
+    const learner = await buildLearner(app, w);
+    const [r] = await app.built.services.awards.issueBatch(w.tenantId, [{ badgeId: foreignBadge.id, userId: learner, method: 'api' }]);
+    expect(r).toEqual({ error: 'badge_or_learner_not_found' });
+    expect(await count('select count(*)::int as n from awards where badge_id = $1', [foreignBadge.id])).toBe(0);
+  });
+});
