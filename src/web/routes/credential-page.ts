@@ -45,10 +45,12 @@ export function credentialPageRouter(deps: { db: Db; awards: AwardService; badge
     const url = deps.credentials.urls.credential(award.id);
     const image = deps.credentials.badgeImageUrl(badge);
     const now = deps.clock.now();
+    // A PNG can only be baked from a PNG image; the SVG works for every badge.
+    const hasPng = badge.imageId ? (await deps.badges.image(badge.imageId))?.contentType === 'image/png' : false;
     const state = award.revokedAt ? 'revoked' : award.validUntil && award.validUntil <= now ? 'expired' : 'valid';
     res.type('html').send(deps.views.render('credential', {
       title: badge.name,
-      badge, issuer, image, url, learnerName, owner, state,
+      badge, issuer, image, url, learnerName, owner, state, hasPng,
       issuedOn: award.awardedAt.toISOString().slice(0, 10),
       expiresOn: award.validUntil?.toISOString().slice(0, 10) ?? null,
       og: { title: `${badge.name} — ${issuer.name}`, description: badge.description || badge.criteria, image, url },
