@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { buildBadge, buildLearner, buildWorld, type World } from '../support/builders.js';
+import { validateCredential } from '../support/ob3.js';
 
 let app: TestApp;
 let w: World;
@@ -58,7 +59,12 @@ describe('issuance', () => {
     const awards = results.map((r) => ('award' in r ? r.award : null)!);
     const entries = new Set(awards.map((a) => `${a.statusListId}#${a.statusIndex}`));
     expect(entries.size).toBe(30);
-    for (const a of awards) expect((a.credential as any).credentialStatus.statusListIndex).toBe(String(a.statusIndex));
+    for (const a of awards) {
+      expect((a.credential as any).credentialStatus.statusListIndex).toBe(String(a.statusIndex));
+      // Every credential of the batch against the official schema, as issued (the VC-JWT payload).
+      const payload = JSON.parse(Buffer.from(a.credentialJwt.split('.')[1]!, 'base64url').toString());
+      expect(validateCredential(payload), JSON.stringify(validateCredential.errors)).toBe(true);
+    }
   });
 
   it('reports a badge or learner of another tenant as not found, and issues nothing for it', async () => {
