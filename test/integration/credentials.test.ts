@@ -11,27 +11,10 @@ import { checkStatus } from '@digitalbazaar/vc-bitstring-status-list';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { buildBadge, buildLearner, buildWorld, type World } from '../support/builders.js';
-import { officialContexts, validateCredential } from '../support/ob3.js';
+import { httpDocumentLoader, validateCredential } from '../support/ob3.js';
 
-// The verifier's own document loader: official contexts from shared/conformance, security and
-// multikey contexts from npm, and everything else fetched from the running tool over HTTP.
-const contexts = new Map<string, unknown>([...officialContexts, ...securityContext.contexts, ...multikeyContext.contexts]);
-const fetched: string[] = [];
-async function documentLoader(url: string) {
-  const local = contexts.get(url);
-  if (local) return { contextUrl: null, documentUrl: url, document: local };
-  if (!url.startsWith(app.url)) throw new Error(`refusing to fetch ${url}`);
-  fetched.push(url);
-  const [base] = url.split('#');
-  const res = await fetch(base!, { headers: { accept: 'application/ld+json' } });
-  if (!res.ok) throw new Error(`${url}: ${res.status}`);
-  const doc = await res.json();
-  if (!url.includes('#')) return { contextUrl: null, documentUrl: url, document: doc };
-  // A key URL: dereference the fragment within the controller document, as DID/CID resolvers do.
-  const method = (doc.verificationMethod ?? []).find((m: { id: string }) => m.id === url);
-  if (!method) throw new Error(`${url}: no such verification method`);
-  return { contextUrl: null, documentUrl: url, document: { '@context': 'https://w3id.org/security/multikey/v1', ...method } };
-}
+// The verifier's own document loader: nothing of ours, the issuer's documents over HTTP.
+const documentLoader = (url: string) => httpDocumentLoader(app.url, [...securityContext.contexts, ...multikeyContext.contexts])(url);
 
 let app: TestApp;
 let w: World;

@@ -13,23 +13,9 @@ import { checkStatus } from '@digitalbazaar/vc-bitstring-status-list';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { buildBadge, buildLearner, buildWorld, type World } from '../support/builders.js';
-import { officialContexts } from '../support/ob3.js';
+import { httpDocumentLoader } from '../support/ob3.js';
 
-// The verifier's document loader: official contexts locally, everything else from the running tool.
-const contexts = new Map<string, unknown>([...officialContexts, ...securityContext.contexts, ...multikeyContext.contexts]);
-async function documentLoader(url: string) {
-  const local = contexts.get(url);
-  if (local) return { contextUrl: null, documentUrl: url, document: local };
-  if (!url.startsWith(app.url)) throw new Error(`refusing to fetch ${url}`);
-  const [base] = url.split('#');
-  const res = await fetch(base!, { headers: { accept: 'application/ld+json' } });
-  if (!res.ok) throw new Error(`${url}: ${res.status}`);
-  const doc = await res.json();
-  if (!url.includes('#')) return { contextUrl: null, documentUrl: url, document: doc };
-  const method = (doc.verificationMethod ?? []).find((m: { id: string }) => m.id === url);
-  if (!method) throw new Error(`${url}: no such verification method`);
-  return { contextUrl: null, documentUrl: url, document: { '@context': 'https://w3id.org/security/multikey/v1', ...method } };
-}
+const documentLoader = (url: string) => httpDocumentLoader(app.url, [...securityContext.contexts, ...multikeyContext.contexts])(url);
 
 const suite = () => new DataIntegrityProof({ cryptosuite });
 

@@ -19,3 +19,25 @@ export const officialContexts = new Map<string, unknown>([
   ['https://www.w3.org/ns/credentials/v2', readConformanceJson('1EdTech-digital-credentials-public-validator/inspector-vc/src/main/resources/contexts/credentials-v2.jsonld')],
   ['https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json', readConformanceJson('context-3.0.3.json')],
 ]);
+
+/**
+ * An independent verifier's JSON-LD document loader: the official contexts (and the W3C security
+ * and multikey contexts from npm) locally; issuer documents fetched from the running tool over
+ * HTTP, a key URL resolved to its verification method inside the issuer's controller document.
+ */
+export function httpDocumentLoader(baseUrl: string, extraContexts: Iterable<[string, unknown]>) {
+  const contexts = new Map<string, unknown>([...officialContexts, ...extraContexts]);
+  return async (url: string) => {
+    const local = contexts.get(url);
+    if (local) return { contextUrl: null, documentUrl: url, document: local };
+    if (!url.startsWith(baseUrl)) throw new Error(`refusing to fetch ${url}`);
+    const [base] = url.split('#');
+    const res = await fetch(base!, { headers: { accept: 'application/ld+json' } });
+    if (!res.ok) throw new Error(`${url}: ${res.status}`);
+    const doc = await res.json();
+    if (!url.includes('#')) return { contextUrl: null, documentUrl: url, document: doc };
+    const method = (doc.verificationMethod ?? []).find((m: { id: string }) => m.id === url);
+    if (!method) throw new Error(`${url}: no such verification method`);
+    return { contextUrl: null, documentUrl: url, document: { '@context': 'https://w3id.org/security/multikey/v1', ...method } };
+  };
+}
