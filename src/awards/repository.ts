@@ -129,6 +129,10 @@ export function awardRepository(db: Queryable) {
         [tenantId, JSON.stringify(awards.map((a) => ({ course_id: a.courseId, module_id: a.moduleId, badge_id: a.badgeId, award_id: a.id, learner_id: a.userId, method: a.method, awarded_at: a.awardedAt.toISOString() })))]);
     },
 
+    async learnerName(tenantId: string, userId: string): Promise<string | null> {
+      const rows = await db.query<{ name: string | null }>('select name from users where tenant_id = $1 and id = $2', [tenantId, userId]);
+      return rows[0]?.name ?? null;
+    },
     async find(awardId: string): Promise<Award | null> {
       const rows = await db.query<AwardRow>('select * from awards where id = $1', [awardId]);
       return rows[0] ? toAward(rows[0]) : null;

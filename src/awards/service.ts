@@ -24,6 +24,11 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
     find: (awardId: string) => (UUID.test(awardId) ? repo.find(awardId) : Promise.resolve(null)),
     require,
 
+    /** The learner's name as the LMS gave it, for pages where the learner allows it. */
+    async learnerName(award: Award): Promise<string | null> {
+      return repo.learnerName(award.tenantId, award.userId);
+    },
+
     /** The credential with its embedded Data Integrity proof, signed on first use and kept. */
     async withDataIntegrity(award: Award): Promise<Record<string, unknown>> {
       if (award.credentialDi) return award.credentialDi;

@@ -41,7 +41,7 @@ export function credentialPageRouter(deps: { db: Db; awards: AwardService; badge
     }
     const badge = (await deps.badges.get(award.badgeId))!;
     const issuer = (await deps.credentials.issuerDocs.issuer(award.tenantId))!;
-    const learnerName = award.showName || owner ? await learnerNameOf(award) : null;
+    const learnerName = award.showName || owner ? await deps.awards.learnerName(award) : null;
     const url = deps.credentials.urls.credential(award.id);
     const image = deps.credentials.badgeImageUrl(badge);
     const now = deps.clock.now();
@@ -59,11 +59,6 @@ export function credentialPageRouter(deps: { db: Db; awards: AwardService; badge
       scripts: ['/static/js/verify.js'],
     }));
   }));
-
-  async function learnerNameOf(award: Award): Promise<string | null> {
-    const rows = await deps.db.query<{ name: string | null }>('select name from users where tenant_id = $1 and id = $2', [award.tenantId, award.userId]);
-    return rows[0]?.name ?? null;
-  }
 
   router.get('/credentials/:id/baked.:format', asyncHandler(async (req, res) => {
     const { award } = await visibleAward(req);
