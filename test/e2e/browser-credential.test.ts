@@ -31,7 +31,7 @@ async function publicAward(over: Record<string, unknown> = {}) {
   return { award, w };
 }
 
-describe('public badge page in a browser', () => {
+describe('public badge page in a browser', { timeout: 120_000 }, () => {
   it('shows the badge and verifies it with one click', async () => {
     const { award } = await publicAward({ validForDays: 365 });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -186,7 +186,8 @@ async function tableRows(frame: FrameLocator, card: string): Promise<string[][]>
   return rows.evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => (td.textContent ?? '').trim())));
 }
 
-describe('demo LMS in a browser', () => {
+// Generous per-test bounds: a loaded CI machine runs Chromium, the server and other test files at once.
+describe('demo LMS in a browser', { timeout: 120_000 }, () => {
   it('runs in a browser that refuses third-party cookies', async () => {
     expect(cookiesBlocked).toBe(true);
   });
