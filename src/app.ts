@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Config } from './config.js';
 import { createAwardService } from './awards/index.js';
+import { createCompletionService } from './completions/index.js';
 import { createBadgeCatalog, createCourseService } from './courses/index.js';
 import { createCredentials } from './credentials/index.js';
 import { purgeExpiredLtijsDocuments, type Db } from './db/index.js';
@@ -38,6 +39,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   const credentials = createCredentials({ db, publicUrl: config.publicUrl, secretKey: config.secretKey, clock });
   const signingKeys = credentials.keys;
   const awards = createAwardService({ db, credentials, clock });
+  const completions = createCompletionService({ db, awards, clock });
   const lti = await createLti({
     db, tenants, clock, logger,
     publicUrl: config.publicUrl,
@@ -57,11 +59,11 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   app.use('/static', express.static(path.join(ROOT, 'static'), { maxAge: config.env === 'production' ? '1h' : 0 }));
   app.use(baseHeaders(() => lti.platforms.frameOrigins()));
   app.use(publicRouter({ db, keys: signingKeys, keyUrl: credentials.urls.key }));
-  app.use('/lti', ltiRouter({ lti, views, publicUrl: config.publicUrl }));
-  app.use('/app', appViewsRouter({ lti, views, courses, tenants, badges }));
+  app.use('/lti', ltiRouter({ lti, views, publicUrl: config.publicUrl, completions }));
+  app.use('/app', appViewsRouter({ lti, views, courses, tenants, badges, awards }));
   app.use('/ob', obRouter({ db, credentials, badges }));
   app.use('/ob', credentialPageRouter({ db, awards, badges, credentials, lti, views, clock }));
-  app.use('/api', apiRouter({ tenants, badges, awards }));
+  app.use('/api', apiRouter({ tenants, badges, awards, completions }));
   app.use(notFound());
   app.use(errorHandler(views, logger));
 
@@ -73,7 +75,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
 
   return {
     app,
-    services: { tenants, courses, badges, credentials, signingKeys, awards, lti },
+    services: { tenants, courses, badges, credentials, signingKeys, awards, completions, lti },
     async close() {
       clearInterval(sweep);
       await lti.close();

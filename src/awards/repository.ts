@@ -129,6 +129,14 @@ export function awardRepository(db: Queryable) {
         [tenantId, JSON.stringify(awards.map((a) => ({ course_id: a.courseId, module_id: a.moduleId, badge_id: a.badgeId, award_id: a.id, learner_id: a.userId, method: a.method, awarded_at: a.awardedAt.toISOString() })))]);
     },
 
+    /** A learner's awards, newest first, with what "my badges" shows of each. */
+    async ofLearner(tenantId: string, userId: string): Promise<Array<{ id: string; badgeName: string; awardedAt: Date; acceptedAt: Date | null; revokedAt: Date | null; validUntil: Date | null; isPublic: boolean }>> {
+      const rows = await db.query<{ id: string; name: string; awarded_at: Date; accepted_at: Date | null; revoked_at: Date | null; valid_until: Date | null; is_public: boolean }>(
+        `select a.id, b.name, a.awarded_at, a.accepted_at, a.revoked_at, a.valid_until, a.is_public
+         from awards a join badges b on b.id = a.badge_id where a.tenant_id = $1 and a.user_id = $2 order by a.awarded_at desc`,
+        [tenantId, userId]);
+      return rows.map((r) => ({ id: r.id, badgeName: r.name, awardedAt: r.awarded_at, acceptedAt: r.accepted_at, revokedAt: r.revoked_at, validUntil: r.valid_until, isPublic: r.is_public }));
+    },
     async learnerName(tenantId: string, userId: string): Promise<string | null> {
       const rows = await db.query<{ name: string | null }>('select name from users where tenant_id = $1 and id = $2', [tenantId, userId]);
       return rows[0]?.name ?? null;

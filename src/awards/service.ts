@@ -4,7 +4,7 @@ import type { Db } from '../db/index.js';
 import { recordEvent } from '../events/index.js';
 import { ConflictError, NotFoundError, type Clock } from '../shared/index.js';
 import { createIssuance } from './issuance.js';
-import { awardRepository, type Award } from './repository.js';
+import { awardRepository, type Award, type AwardState } from './repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -23,6 +23,16 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
     issueBatch: issuance.issueBatch,
     find: (awardId: string) => (UUID.test(awardId) ? repo.find(awardId) : Promise.resolve(null)),
     require,
+
+    /** The learner's awards by state: pending (to claim) and the rest. */
+    async ofLearner(tenantId: string, userId: string) {
+      const now = deps.clock.now();
+      const all = (await repo.ofLearner(tenantId, userId)).map((a) => ({
+        ...a,
+        state: (a.revokedAt ? 'revoked' : a.validUntil && a.validUntil <= now ? 'expired' : a.acceptedAt ? 'accepted' : 'pending') as AwardState,
+      }));
+      return { pending: all.filter((a) => a.state === 'pending'), earned: all.filter((a) => a.state !== 'pending') };
+    },
 
     /** The learner's name as the LMS gave it, for pages where the learner allows it. */
     async learnerName(award: Award): Promise<string | null> {

@@ -2,6 +2,7 @@
 // modules so the built server finds them without copying files.
 import { sql as foundation } from './001-foundation.js';
 import { sql as credentials } from './002-credentials.js';
+import { sql as completions } from './003-completions.js';
 
 export interface Migration {
   version: number;
@@ -12,4 +13,5 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'foundation', sql: foundation },
   { version: 2, name: 'credentials', sql: credentials },
+  { version: 3, name: 'completions', sql: completions },
 ];

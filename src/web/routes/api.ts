@@ -3,13 +3,14 @@ import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AwardService } from '../../awards/index.js';
 import type { BadgeCatalog } from '../../courses/index.js';
-import { BadRequestError, UnauthorizedError } from '../../shared/index.js';
+import { AppError, BadRequestError, UnauthorizedError } from '../../shared/index.js';
+import { CompletionBatch, MAX_BATCH, type CompletionService } from '../../completions/index.js';
 import type { ApiKeyRecord, TenantService } from '../../tenancy/index.js';
 import { asyncHandler } from '../http.js';
 
 const RevokeBody = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(500) }).strict();
 
-export function apiRouter(deps: { tenants: TenantService; badges: BadgeCatalog; awards: AwardService }): Router {
+export function apiRouter(deps: { tenants: TenantService; badges: BadgeCatalog; awards: AwardService; completions: CompletionService }): Router {
   const router = Router();
   router.use(express.json({ limit: '2mb', type: ['application/json', 'application/*+json'] }));
 
@@ -30,6 +31,17 @@ export function apiRouter(deps: { tenants: TenantService; badges: BadgeCatalog; 
     const key = await apiKey(req);
     const badge = await deps.badges.create(key.tenantId, body(req), { courseScope: key.courseId });
     res.status(201).json({ badge });
+  }));
+
+  router.post('/v1/completions', asyncHandler(async (req, res) => {
+    const key = await apiKey(req);
+    const parsed = CompletionBatch.safeParse(body(req));
+    if (!parsed.success) throw new BadRequestError('invalid_batch', `${parsed.error.issues[0]!.path.join('.') || 'body'}: ${parsed.error.issues[0]!.message}`);
+    if (parsed.data.completions.length > MAX_BATCH) {
+      throw new AppError(413, 'batch_too_large', `At most ${MAX_BATCH} completions per request; this one has ${parsed.data.completions.length}.`);
+    }
+    const results = await deps.completions.ingest(key.tenantId, parsed.data.completions, { source: 'api', courseScope: key.courseId });
+    res.json({ results });
   }));
 
   router.post('/v1/awards/:id/revoke', asyncHandler(async (req, res) => {

@@ -3,6 +3,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import multer from 'multer';
+import type { AwardService } from '../../awards/index.js';
 import { IMAGE_MAX_BYTES, type BadgeCatalog, type CourseService } from '../../courses/index.js';
 import type { Lti, LaunchSession } from '../../lti/index.js';
 import { AppError, BadRequestError, ForbiddenError } from '../../shared/index.js';
@@ -16,7 +17,7 @@ const DeepLinkForm = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('module'), ltik: z.string(), moduleId: z.string().optional(), newModuleTitle: z.string().optional() }),
 ]);
 
-export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseService; tenants: TenantService; badges: BadgeCatalog }): Router {
+export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseService; tenants: TenantService; badges: BadgeCatalog; awards: AwardService }): Router {
   const { lti, views, courses } = deps;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '64kb' });
@@ -46,7 +47,10 @@ export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseSe
 
   router.get('/me', asyncHandler(async (req, res) => {
     const s = await session(req, res, ['learner', 'instructor', 'admin']);
-    res.type('html').send(views.render('me', { title: 'My badges', ...common(s, launchToken(req)!), pending: [], earned: [] }));
+    const mine = await deps.awards.ofLearner(s.tenantId, s.userId);
+    const day = (d: Date | null) => d?.toISOString().slice(0, 10) ?? null;
+    const present = (a: (typeof mine.pending)[number]) => ({ ...a, awardedOn: day(a.awardedAt), expiresOn: day(a.validUntil) });
+    res.type('html').send(views.render('me', { title: 'My badges', ...common(s, launchToken(req)!), pending: mine.pending.map(present), earned: mine.earned.map(present) }));
   }));
 
   router.get('/org', asyncHandler(async (req, res) => {

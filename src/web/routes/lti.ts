@@ -1,6 +1,7 @@
 // LTI endpoints at the stable URLs of PRODUCT.md §7. Thin: parse, call the lti boundary, answer.
 import express, { Router } from 'express';
-import { canvasConfiguration, type Lti, type LaunchSession } from '../../lti/index.js';
+import type { CompletionService } from '../../completions/index.js';
+import { canvasConfiguration, CUSTOM_MODULE, CUSTOM_TARGET, type Lti, type LaunchSession } from '../../lti/index.js';
 import { asyncHandler } from '../http.js';
 import { setFrameAncestors } from '../security.js';
 import type { Views } from '../views.js';
@@ -12,7 +13,7 @@ export const viewPath: Record<LaunchSession['view'], string> = {
   deep_linking: '/app/deep-link',
 };
 
-export function ltiRouter(deps: { lti: Lti; views: Views; publicUrl: string }): Router {
+export function ltiRouter(deps: { lti: Lti; views: Views; publicUrl: string; completions: CompletionService }): Router {
   const { lti, views } = deps;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '64kb' });
@@ -48,6 +49,11 @@ export function ltiRouter(deps: { lti: Lti; views: Views; publicUrl: string }): 
   router.post('/launch', form, asyncHandler(async (req, res) => {
     const context = await lti.launches.validate(req.body);
     const { token, session } = await lti.sessions.start(context);
+    // A learner opening a placed module completion link has completed that module.
+    const moduleId = session.custom[CUSTOM_MODULE];
+    if (session.view === 'learner' && session.custom[CUSTOM_TARGET] === 'module' && moduleId && session.courseId) {
+      await deps.completions.recordLaunch({ tenantId: session.tenantId, courseId: session.courseId, lmsContextId: session.course!.lmsContextId, moduleId, lmsUserId: session.user.lmsUserId });
+    }
     res.redirect(303, `${viewPath[session.view]}?ltik=${encodeURIComponent(token)}`);
   }));
 

@@ -1,0 +1,2 @@
+export { createCompletionService, type CompletionService, type CompletionSource } from './service.js';
+export { CompletionBatch, MAX_BATCH, type CompletionResult, type CompletionStatus } from './schema.js';

@@ -1,0 +1,80 @@
+// Completions from every source become one shape, are stored, and — when they meet the badge's
+// rule — become awards. LMSs resend completions: awarding is idempotent on tenant + course +
+// module + learner, so a resend reports `duplicate` and changes nothing.
+import type { AwardMethod, AwardService } from '../awards/index.js';
+import type { Db } from '../db/index.js';
+import { newId, type Clock } from '../shared/index.js';
+import { completionRepository } from './repository.js';
+import { CompletionItem, type CompletionResult } from './schema.js';
+
+export type CompletionSource = 'launch' | 'api' | 'csv' | 'manual' | 'xapi' | 'caliper' | 'lms_pull';
+
+const METHOD: Record<CompletionSource, AwardMethod> = { launch: 'lms', lms_pull: 'lms', xapi: 'lms', caliper: 'lms', api: 'api', csv: 'csv', manual: 'manual' };
+
+// Scores are compared as fractions; a hair of tolerance keeps 0.8 from failing 80/100.
+const meets = (score: number, max: number, minScore: number) => score / max + 1e-9 >= minScore;
+
+export function createCompletionService(deps: { db: Db; awards: AwardService; clock: Clock }) {
+  const repo = completionRepository(deps.db);
+
+  return {
+    /** Ingests a batch of one tenant (or one course of it); results in item order. */
+    async ingest(tenantId: string, items: readonly unknown[], opts: { source: CompletionSource; courseScope?: string | null }): Promise<CompletionResult[]> {
+      const results: CompletionResult[] = new Array(items.length);
+      const valid: Array<{ index: number; item: CompletionItem }> = [];
+      items.forEach((raw, index) => {
+        const parsed = CompletionItem.safeParse(raw);
+        if (parsed.success) valid.push({ index, item: parsed.data });
+        else results[index] = { index, status: 'invalid', error: parsed.error.issues.map((i) => `${i.path.join('.') || 'item'}: ${i.message}`).join('; ') };
+      });
+
+      const targets = await repo.targets(tenantId, valid.map((v) => ({ courseId: v.item.courseId, moduleId: v.item.moduleId })), opts.courseScope ?? null);
+      const known = valid.flatMap((v) => {
+        const target = targets.get(`${v.item.courseId}\n${v.item.moduleId}`);
+        if (!target) {
+          results[v.index] = { index: v.index, status: 'no_badge' };
+          return [];
+        }
+        return [{ ...v, target }];
+      });
+
+      const learnerIds = await repo.upsertLearners(tenantId, [...new Map(known.map((k) => [`${k.target.platformId}\n${k.item.learner.id}`, {
+        id: newId(), platformId: k.target.platformId, lmsUserId: k.item.learner.id, email: k.item.learner.email ?? null,
+        name: k.item.learner.name ?? null, isTest: k.item.learner.testAccount ?? false,
+      }])).values()]);
+      const rows = known.map((k) => ({ ...k, userId: learnerIds.get(`${k.target.platformId}\n${k.item.learner.id}`)!, qualifies: meets(k.item.score, k.item.maxScore, k.target.minScore) }));
+
+      const qualifying = rows.filter((r) => r.qualifies);
+      const outcomes = await deps.awards.issueBatch(tenantId, qualifying.map((r) => ({ badgeId: r.target.badgeId, userId: r.userId, method: METHOD[opts.source] })));
+      const awardOf = new Map<number, { id: string; created: boolean }>();
+      qualifying.forEach((r, i) => {
+        const o = outcomes[i]!;
+        if ('award' in o) awardOf.set(r.index, { id: o.award.id, created: o.created });
+      });
+
+      await repo.insert(deps.db, tenantId, rows.map((r) => ({
+        id: newId(), courseId: r.target.courseId, moduleId: r.target.moduleId, userId: r.userId, score: r.item.score, maxScore: r.item.maxScore,
+        completedAt: r.item.completedAt, source: opts.source, qualifies: r.qualifies, awardId: awardOf.get(r.index)?.id ?? null,
+      })));
+      for (const r of rows) {
+        const award = awardOf.get(r.index);
+        results[r.index] = !r.qualifies
+          ? { index: r.index, status: 'below_threshold' }
+          : award
+            ? { index: r.index, status: award.created ? 'awarded' : 'duplicate', awardId: award.id }
+            : { index: r.index, status: 'no_badge' };
+      }
+      return results;
+    },
+
+    /** A learner's launch of a placed module completion link completes that module. */
+    async recordLaunch(s: { tenantId: string; courseId: string; lmsContextId: string; moduleId: string; lmsUserId: string }): Promise<CompletionResult> {
+      const [result] = await this.ingest(s.tenantId, [{
+        courseId: s.courseId, moduleId: s.moduleId, learner: { id: s.lmsUserId }, score: 1, maxScore: 1, completedAt: deps.clock.now().toISOString(),
+      }], { source: 'launch', courseScope: s.courseId });
+      return result!;
+    },
+  };
+}
+
+export type CompletionService = ReturnType<typeof createCompletionService>;
