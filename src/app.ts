@@ -17,6 +17,7 @@ import { apiRouter } from './web/routes/api.js';
 import { appViewsRouter } from './web/routes/app-views.js';
 import { credentialPageRouter } from './web/routes/credential-page.js';
 import { obRouter } from './web/routes/ob.js';
+import { learnerRouter } from './web/routes/learner.js';
 import { ltiRouter } from './web/routes/lti.js';
 import { publicRouter } from './web/routes/public.js';
 import { baseHeaders } from './web/security.js';
@@ -38,8 +39,8 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   const badges = createBadgeCatalog({ db });
   const credentials = createCredentials({ db, publicUrl: config.publicUrl, secretKey: config.secretKey, clock });
   const signingKeys = credentials.keys;
-  const awards = createAwardService({ db, credentials, clock });
-  const completions = createCompletionService({ db, awards, clock });
+  const awards = createAwardService({ db, credentials, clock, claimTokenDays: config.claimTokenDays });
+  const completions = createCompletionService({ db, awards, clock, claimUrl: (token) => `${config.publicUrl}/claim/${token}` });
   const lti = await createLti({
     db, tenants, clock, logger,
     publicUrl: config.publicUrl,
@@ -63,6 +64,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   app.use('/app', appViewsRouter({ lti, views, courses, tenants, badges, awards }));
   app.use('/ob', obRouter({ db, credentials, badges }));
   app.use('/ob', credentialPageRouter({ db, awards, badges, credentials, lti, views, clock }));
+  app.use(learnerRouter({ db, awards, badges, credentials, lti, views, clock, secretKey: config.secretKey }));
   app.use('/api', apiRouter({ tenants, badges, awards, completions }));
   app.use(notFound());
   app.use(errorHandler(views, logger));

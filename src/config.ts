@@ -23,6 +23,7 @@ const EnvSchema = z.object({
   LTI_JWKS_CACHE_SECONDS: z.coerce.number().int().min(0).max(86400).default(600),
   LTI_LOGIN_STATE_SECONDS: z.coerce.number().int().min(30).max(3600).default(600),
   SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(72).default(24),
+  CLAIM_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(60),
   DYNREG_AUTO_ACTIVATE: bool.default(true),
   DEMO_MODE: bool.default(false),
   DEMO_LMS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -46,6 +47,7 @@ export interface Config {
     readonly autoActivate: boolean;
   };
   readonly sessionTtlHours: number;
+  readonly claimTokenDays: number;
   readonly demo: { readonly enabled: boolean; readonly lmsPort: number };
   readonly adminSocket: string;
   readonly logLevel: 'info' | 'silent';
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       autoActivate: e.DYNREG_AUTO_ACTIVATE,
     }),
     sessionTtlHours: e.SESSION_TTL_HOURS,
+    claimTokenDays: e.CLAIM_TOKEN_DAYS,
     demo: Object.freeze({ enabled: e.DEMO_MODE, lmsPort: e.DEMO_LMS_PORT ?? e.PORT + 1 }),
     adminSocket: path.resolve(e.ADMIN_SOCKET ?? path.join(dataDir, 'admin.sock')),
     logLevel: e.LOG_LEVEL,

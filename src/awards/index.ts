@@ -1,2 +1,2 @@
-export { createAwardService, type AwardService } from './service.js';
+export { createAwardService, type AwardService, type AcceptChannel } from './service.js';
 export type { Award, AwardMethod, AwardState } from './repository.js';

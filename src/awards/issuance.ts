@@ -4,7 +4,7 @@
 // its signature.
 import type { Credentials } from '../credentials/index.js';
 import type { Db } from '../db/index.js';
-import { NotFoundError, type Clock, newId, newToken } from '../shared/index.js';
+import { NotFoundError, type Clock, newId, newToken, sha256Hex } from '../shared/index.js';
 import { awardRepository, toAward, type Award, type AwardMethod, type IssueContext } from './repository.js';
 
 export interface IssueRequest {
@@ -17,9 +17,10 @@ export interface IssueRequest {
 
 const SIGN_CHUNK = 50;
 
-export type IssueOutcome = { award: Award; created: boolean } | { error: 'badge_or_learner_not_found' };
+/** `claimToken` (the plain claim link token) exists only when the award was created by this call. */
+export type IssueOutcome = { award: Award; created: boolean; claimToken?: string } | { error: 'badge_or_learner_not_found' };
 
-export function createIssuance(deps: { db: Db; credentials: Credentials; clock: Clock }) {
+export function createIssuance(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number }) {
   const repo = awardRepository(deps.db);
 
   /** Issues a batch of one tenant; outcomes in request order. Duplicates return the existing award. */
@@ -59,7 +60,8 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
           badge: { ...ctx.badge, imageUrl: deps.credentials.badgeImageUrl(ctx.badge) },
           learner: ctx.learner, salt, awardedAt, validUntil, status: statuses[i]!,
         });
-        return { id, req, ctx, awardedAt, validUntil, salt, status: statuses[i]!, credential };
+        const claimToken = newToken(32);
+        return { id, req, ctx, awardedAt, validUntil, salt, status: statuses[i]!, credential, claimToken };
       });
       // Sign in chunks and hand each chunk to the database as soon as it is signed: a PostgreSQL
       // server stores one chunk while this process signs the next (the queries of one transaction
@@ -73,6 +75,7 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
             id: r.id, badgeId: r.ctx.badge.id, courseId: r.ctx.badge.courseId, moduleId: r.ctx.badge.moduleId, userId: r.req.userId, method: r.req.method,
             isTest: r.ctx.learner.isTest, awardedAt: r.awardedAt, validUntil: r.validUntil, salt: r.salt, statusListId: r.status.listId,
             statusIndex: r.status.index, jwt: await deps.credentials.signers.signJwt(tenantId, r.credential, signingKey),
+            claimTokenHash: sha256Hex(r.claimToken), claimExpiresAt: new Date(now.getTime() + deps.claimTokenDays * 86_400_000),
           });
         }
         // A concurrent request may have issued some first: those rows are not inserted (their
@@ -87,7 +90,8 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
         await new Promise((resolve) => setImmediate(resolve));
       }
       const inserted = (await Promise.all(writes)).flat();
-      return { inserted, existing };
+      const tokens = new Map(rows.map((r) => [r.id, r.claimToken]));
+      return { inserted, existing, tokens };
     });
 
     const insertedByKey = new Map(outcome.inserted.map((a) => [`${a.courseId}:${a.moduleId}:${a.userId}`, a]));
@@ -106,7 +110,7 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
       const mine = insertedByKey.get(key);
       if (mine && !handed.has(key)) {
         handed.add(key);
-        return { award: mine, created: true };
+        return { award: mine, created: true, claimToken: outcome.tokens.get(mine.id)! };
       }
       return { award: (mine ?? outcome.existing.get(key) ?? winners.get(key))!, created: false };
     });
@@ -114,7 +118,7 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
 
   return {
     issueBatch,
-    async issue(req: IssueRequest): Promise<{ award: Award; created: boolean }> {
+    async issue(req: IssueRequest): Promise<{ award: Award; created: boolean; claimToken?: string }> {
       const [result] = await issueBatch(req.tenantId, [req]);
       if (!result || 'error' in result) throw new NotFoundError('badge_or_learner_not_found', 'No such badge or learner in this tenant.');
       return result;

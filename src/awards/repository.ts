@@ -32,6 +32,7 @@ export interface NewAward {
   id: string; badgeId: string; courseId: string; moduleId: string; userId: string; method: AwardMethod; isTest: boolean;
   awardedAt: Date; validUntil: Date | null; salt: string; statusListId: string; statusIndex: number;
   jwt: string;
+  claimTokenHash: string; claimExpiresAt: Date;
 }
 
 export interface IssueContext {
@@ -99,18 +100,18 @@ export function awardRepository(db: Queryable) {
       // Only the ids come back: the rows are ours already, and returning each JWT costs transfer.
       const inserted = await q.query<{ id: string }>(
         `insert into awards (tenant_id, id, badge_id, course_id, module_id, user_id, method, is_test, awarded_at, valid_until,
-           recipient_salt, status_list_id, status_index, credential_jwt)
+           recipient_salt, status_list_id, status_index, credential_jwt, claim_token_hash, claim_expires_at)
          select $1, x.id, x.badge_id, x.course_id, x.module_id, x.user_id, x.method, x.is_test, x.awarded_at, x.valid_until,
-           x.salt, x.status_list_id, x.status_index, x.jwt
+           x.salt, x.status_list_id, x.status_index, x.jwt, x.claim_token_hash, x.claim_expires_at
          from jsonb_to_recordset($2::jsonb) as x(id uuid, badge_id uuid, course_id uuid, module_id uuid, user_id uuid, method text,
            is_test boolean, awarded_at timestamptz, valid_until timestamptz, salt text, status_list_id uuid, status_index integer,
-           jwt text)
+           jwt text, claim_token_hash text, claim_expires_at timestamptz)
          on conflict (tenant_id, course_id, module_id, user_id) do nothing
          returning id`,
         [tenantId, JSON.stringify(rows.map((r) => ({
           id: r.id, badge_id: r.badgeId, course_id: r.courseId, module_id: r.moduleId, user_id: r.userId, method: r.method, is_test: r.isTest,
           awarded_at: r.awardedAt.toISOString(), valid_until: r.validUntil?.toISOString() ?? null, salt: r.salt, status_list_id: r.statusListId,
-          status_index: r.statusIndex, jwt: r.jwt,
+          status_index: r.statusIndex, jwt: r.jwt, claim_token_hash: r.claimTokenHash, claim_expires_at: r.claimExpiresAt.toISOString(),
         })))]);
       const ids = new Set(inserted.map((r) => r.id));
       return rows.filter((r) => ids.has(r.id)).map((r) => toAward({
@@ -136,6 +137,10 @@ export function awardRepository(db: Queryable) {
          from awards a join badges b on b.id = a.badge_id where a.tenant_id = $1 and a.user_id = $2 order by a.awarded_at desc`,
         [tenantId, userId]);
       return rows.map((r) => ({ id: r.id, badgeName: r.name, awardedAt: r.awarded_at, acceptedAt: r.accepted_at, revokedAt: r.revoked_at, validUntil: r.valid_until, isPublic: r.is_public }));
+    },
+    async findByClaimHash(hash: string): Promise<(Award & { claimExpiresAt: Date | null }) | null> {
+      const rows = await db.query<AwardRow & { claim_expires_at: Date | null }>('select * from awards where claim_token_hash = $1', [hash]);
+      return rows[0] ? { ...toAward(rows[0]), claimExpiresAt: rows[0].claim_expires_at } : null;
     },
     async learnerName(tenantId: string, userId: string): Promise<string | null> {
       const rows = await db.query<{ name: string | null }>('select name from users where tenant_id = $1 and id = $2', [tenantId, userId]);

@@ -2,13 +2,21 @@
 import type { Credentials } from '../credentials/index.js';
 import type { Db } from '../db/index.js';
 import { recordEvent } from '../events/index.js';
-import { ConflictError, NotFoundError, type Clock } from '../shared/index.js';
+import { AppError, ConflictError, NotFoundError, type Clock, newToken, sha256Hex } from '../shared/index.js';
+
+class GoneError extends AppError {
+  constructor(code: string, message: string) {
+    super(410, code, message);
+  }
+}
 import { createIssuance } from './issuance.js';
 import { awardRepository, type Award, type AwardState } from './repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock }) {
+export type AcceptChannel = 'lms' | 'email';
+
+export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number }) {
   const repo = awardRepository(deps.db);
   const issuance = createIssuance(deps);
 
@@ -23,6 +31,47 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
     issueBatch: issuance.issueBatch,
     find: (awardId: string) => (UUID.test(awardId) ? repo.find(awardId) : Promise.resolve(null)),
     require,
+
+    /** The award a claim link points at, while the link is valid and the award not revoked. */
+    async byClaimToken(token: string): Promise<Award> {
+      const award = token.length >= 20 && token.length <= 100 ? await repo.findByClaimHash(sha256Hex(token)) : null;
+      if (!award) throw new NotFoundError('claim_not_found', 'This claim link is not valid. Open your badges from the course instead.');
+      if (award.claimExpiresAt && award.claimExpiresAt <= deps.clock.now()) throw new GoneError('claim_expired', 'This claim link has expired. Open your badges from the course, or ask your instructor for a new link.');
+      if (award.revokedAt) throw new GoneError('award_revoked', 'This badge was revoked by the issuer and can no longer be claimed.');
+      return award;
+    },
+
+    /** The learner accepts the award: once; the `accepted` event is written with the change. */
+    async accept(award: Award, channel: AcceptChannel): Promise<{ award: Award; changed: boolean }> {
+      if (award.revokedAt) throw new GoneError('award_revoked', 'This badge was revoked by the issuer and can no longer be claimed.');
+      const now = deps.clock.now();
+      const changed = await deps.db.transaction(async (tx) => {
+        const rows = await tx.query('update awards set accepted_at = $2 where id = $1 and accepted_at is null and revoked_at is null returning id', [award.id, now]);
+        if (rows.length === 0) return false;
+        await recordEvent(tx, { tenantId: award.tenantId, type: 'accepted', channel, occurredAt: now, courseId: award.courseId, moduleId: award.moduleId, badgeId: award.badgeId, awardId: award.id, learnerId: award.userId });
+        return true;
+      });
+      return { award: (await repo.find(award.id))!, changed };
+    },
+
+    /** Public or private, by the learner; the change is an event. */
+    async setVisibility(award: Award, isPublic: boolean): Promise<Award> {
+      if (award.isPublic === isPublic) return award;
+      const now = deps.clock.now();
+      await deps.db.transaction(async (tx) => {
+        const rows = await tx.query('update awards set is_public = $2 where id = $1 and is_public <> $2 returning id', [award.id, isPublic]);
+        if (rows.length === 0) return;
+        await recordEvent(tx, { tenantId: award.tenantId, type: 'visibility_changed', occurredAt: now, courseId: award.courseId, moduleId: award.moduleId, badgeId: award.badgeId, awardId: award.id, learnerId: award.userId, metadata: { public: isPublic } });
+      });
+      return (await repo.find(award.id))!;
+    },
+
+    /** A new claim link for an award (the old one stops working), e.g. for a reminder. */
+    async renewClaimToken(award: Award): Promise<string> {
+      const token = newToken(32);
+      await deps.db.query('update awards set claim_token_hash = $2, claim_expires_at = $3 where id = $1', [award.id, sha256Hex(token), new Date(deps.clock.now().getTime() + deps.claimTokenDays * 86_400_000)]);
+      return token;
+    },
 
     /** The learner's awards by state: pending (to claim) and the rest. */
     async ofLearner(tenantId: string, userId: string) {

@@ -26,5 +26,7 @@ export interface CompletionResult {
   index: number;
   status: CompletionStatus;
   awardId?: string;
+  /** The claim link of a newly created award, for callers that deliver their own notification. */
+  claimUrl?: string;
   error?: string;
 }

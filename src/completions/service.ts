@@ -14,7 +14,7 @@ const METHOD: Record<CompletionSource, AwardMethod> = { launch: 'lms', lms_pull:
 // Scores are compared as fractions; a hair of tolerance keeps 0.8 from failing 80/100.
 const meets = (score: number, max: number, minScore: number) => score / max + 1e-9 >= minScore;
 
-export function createCompletionService(deps: { db: Db; awards: AwardService; clock: Clock }) {
+export function createCompletionService(deps: { db: Db; awards: AwardService; clock: Clock; claimUrl: (token: string) => string }) {
   const repo = completionRepository(deps.db);
 
   return {
@@ -46,10 +46,10 @@ export function createCompletionService(deps: { db: Db; awards: AwardService; cl
 
       const qualifying = rows.filter((r) => r.qualifies);
       const outcomes = await deps.awards.issueBatch(tenantId, qualifying.map((r) => ({ badgeId: r.target.badgeId, userId: r.userId, method: METHOD[opts.source] })));
-      const awardOf = new Map<number, { id: string; created: boolean }>();
+      const awardOf = new Map<number, { id: string; created: boolean; claimToken?: string }>();
       qualifying.forEach((r, i) => {
         const o = outcomes[i]!;
-        if ('award' in o) awardOf.set(r.index, { id: o.award.id, created: o.created });
+        if ('award' in o) awardOf.set(r.index, { id: o.award.id, created: o.created, ...(o.claimToken ? { claimToken: o.claimToken } : {}) });
       });
 
       await repo.insert(deps.db, tenantId, rows.map((r) => ({
@@ -61,7 +61,7 @@ export function createCompletionService(deps: { db: Db; awards: AwardService; cl
         results[r.index] = !r.qualifies
           ? { index: r.index, status: 'below_threshold' }
           : award
-            ? { index: r.index, status: award.created ? 'awarded' : 'duplicate', awardId: award.id }
+            ? { index: r.index, status: award.created ? 'awarded' : 'duplicate', awardId: award.id, ...(award.claimToken ? { claimUrl: deps.claimUrl(award.claimToken) } : {}) }
             : { index: r.index, status: 'no_badge' };
       }
       return results;

@@ -50,7 +50,7 @@ export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseSe
     const mine = await deps.awards.ofLearner(s.tenantId, s.userId);
     const day = (d: Date | null) => d?.toISOString().slice(0, 10) ?? null;
     const present = (a: (typeof mine.pending)[number]) => ({ ...a, awardedOn: day(a.awardedAt), expiresOn: day(a.validUntil) });
-    res.type('html').send(views.render('me', { title: 'My badges', ...common(s, launchToken(req)!), pending: mine.pending.map(present), earned: mine.earned.map(present) }));
+    res.type('html').send(views.render('me', { title: 'My badges', ...common(s, launchToken(req)!), pending: mine.pending.map(present), earned: mine.earned.map(present), scripts: ['/static/js/share.js'] }));
   }));
 
   router.get('/org', asyncHandler(async (req, res) => {

@@ -1,7 +1,7 @@
 // The credential at its stable URL, negotiated (PRODUCT.md §7): an HTML page for browsers, the
 // Data Integrity-signed JSON for JSON / JSON-LD clients, the compact VC-JWT for application/vc+jwt
 // or ?format=jwt; baked PNG/SVG downloads; and verification with a `verified` event.
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AwardService, Award } from '../../awards/index.js';
 import type { BadgeCatalog } from '../../courses/index.js';
 import type { Credentials } from '../../credentials/index.js';
@@ -39,6 +39,7 @@ export function credentialPageRouter(deps: { db: Db; awards: AwardService; badge
       res.type(wanted).send(JSON.stringify(await deps.awards.withDataIntegrity(award)));
       return;
     }
+    if (!owner) await recordView(req, res, award);
     const badge = (await deps.badges.get(award.badgeId))!;
     const issuer = (await deps.credentials.issuerDocs.issuer(award.tenantId))!;
     const learnerName = award.showName || owner ? await deps.awards.learnerName(award) : null;
@@ -59,6 +60,20 @@ export function credentialPageRouter(deps: { db: Db; awards: AwardService; badge
       scripts: ['/static/js/verify.js'],
     }));
   }));
+
+  // A view of the public page: its source from `src` or the referrer; crawlers and link-preview bots
+  // recorded apart; the same browser within 30 minutes counts once (a short first-party cookie
+  // scoped to this page: no IP address or other identity is stored).
+  async function recordView(req: Request, res: Response, award: Award): Promise<void> {
+    const bot = isBot(req.get('user-agent'));
+    const cookie = `bt_v_${award.id.replace(/-/g, '').slice(0, 12)}`;
+    if (!bot && (req.get('cookie') ?? '').split(/;\s*/).some((c) => c.startsWith(`${cookie}=`))) return;
+    await recordEvent(deps.db, {
+      tenantId: award.tenantId, type: 'viewed', channel: sourceOf(req.get('referer'), req.query.src), isBot: bot, occurredAt: deps.clock.now(),
+      courseId: award.courseId, moduleId: award.moduleId, badgeId: award.badgeId, awardId: award.id, learnerId: award.userId,
+    });
+    if (!bot) res.append('Set-Cookie', `${cookie}=1; Max-Age=1800; Path=/ob/credentials/${award.id}; HttpOnly; SameSite=Lax${req.secure ? '; Secure' : ''}`);
+  }
 
   router.get('/credentials/:id/baked.:format', asyncHandler(async (req, res) => {
     const { award } = await visibleAward(req);
