@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Config } from './config.js';
-import { createAwardService } from './awards/index.js';
+import { createAwardService, createNotifier, createSmtpMailer } from './awards/index.js';
 import { createCompletionService } from './completions/index.js';
 import { createBadgeCatalog, createCourseService } from './courses/index.js';
 import { createCredentials } from './credentials/index.js';
@@ -39,7 +39,9 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   const badges = createBadgeCatalog({ db });
   const credentials = createCredentials({ db, publicUrl: config.publicUrl, secretKey: config.secretKey, clock });
   const signingKeys = credentials.keys;
-  const awards = createAwardService({ db, credentials, clock, claimTokenDays: config.claimTokenDays });
+  const mailer = config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : null;
+  const notifier = createNotifier({ db, mailer, secretKey: config.secretKey, publicUrl: config.publicUrl, clock, logger });
+  const awards = createAwardService({ db, credentials, clock, claimTokenDays: config.claimTokenDays, notifier });
   const completions = createCompletionService({ db, awards, clock, claimUrl: (token) => `${config.publicUrl}/claim/${token}` });
   const lti = await createLti({
     db, tenants, clock, logger,
@@ -74,12 +76,22 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
     Promise.all([lti.sessions.purgeExpired(), purgeExpiredLtijsDocuments(db)]).catch((err) => logger.warn('sweep failed', { error: String(err) }));
   }, 10 * 60_000);
   sweep.unref();
+  // The notification queue is drained every few seconds; rows survive restarts in the database.
+  let draining = false;
+  const drain = setInterval(() => {
+    if (draining) return;
+    draining = true;
+    notifier.processDue().catch((err) => logger.warn('notification worker failed', { error: String(err) })).finally(() => { draining = false; });
+  }, 5_000);
+  drain.unref();
 
   return {
     app,
-    services: { tenants, courses, badges, credentials, signingKeys, awards, completions, lti },
+    services: { tenants, courses, badges, credentials, signingKeys, awards, completions, notifier, lti },
     async close() {
       clearInterval(sweep);
+      clearInterval(drain);
+      mailer?.close();
       await lti.close();
     },
   };

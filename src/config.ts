@@ -24,6 +24,8 @@ const EnvSchema = z.object({
   LTI_LOGIN_STATE_SECONDS: z.coerce.number().int().min(30).max(3600).default(600),
   SESSION_TTL_HOURS: z.coerce.number().min(0.1).max(72).default(24),
   CLAIM_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(60),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must look like smtp://user:pass@host:587' }).optional(),
+  MAIL_FROM: z.string().min(3).max(320).default('Badgetrail <badges@localhost>'),
   DYNREG_AUTO_ACTIVATE: bool.default(true),
   DEMO_MODE: bool.default(false),
   DEMO_LMS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -48,6 +50,7 @@ export interface Config {
   };
   readonly sessionTtlHours: number;
   readonly claimTokenDays: number;
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
   readonly demo: { readonly enabled: boolean; readonly lmsPort: number };
   readonly adminSocket: string;
   readonly logLevel: 'info' | 'silent';
@@ -90,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     sessionTtlHours: e.SESSION_TTL_HOURS,
     claimTokenDays: e.CLAIM_TOKEN_DAYS,
+    mail: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.MAIL_FROM }),
     demo: Object.freeze({ enabled: e.DEMO_MODE, lmsPort: e.DEMO_LMS_PORT ?? e.PORT + 1 }),
     adminSocket: path.resolve(e.ADMIN_SOCKET ?? path.join(dataDir, 'admin.sock')),
     logLevel: e.LOG_LEVEL,

@@ -1,2 +1,4 @@
 export { createAwardService, type AwardService, type AcceptChannel } from './service.js';
 export type { Award, AwardMethod, AwardState } from './repository.js';
+export { createNotifier, type Notifier } from './notifications.js';
+export { createSmtpMailer, type Mailer, type OutgoingMail } from './mailer.js';

@@ -5,6 +5,7 @@
 import type { Credentials } from '../credentials/index.js';
 import type { Db } from '../db/index.js';
 import { NotFoundError, type Clock, newId, newToken, sha256Hex } from '../shared/index.js';
+import type { Notifier } from './notifications.js';
 import { awardRepository, toAward, type Award, type AwardMethod, type IssueContext } from './repository.js';
 
 export interface IssueRequest {
@@ -20,7 +21,7 @@ const SIGN_CHUNK = 50;
 /** `claimToken` (the plain claim link token) exists only when the award was created by this call. */
 export type IssueOutcome = { award: Award; created: boolean; claimToken?: string } | { error: 'badge_or_learner_not_found' };
 
-export function createIssuance(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number }) {
+export function createIssuance(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number; notifier: Notifier }) {
   const repo = awardRepository(deps.db);
 
   /** Issues a batch of one tenant; outcomes in request order. Duplicates return the existing award. */
@@ -91,6 +92,12 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
       }
       const inserted = (await Promise.all(writes)).flat();
       const tokens = new Map(rows.map((r) => [r.id, r.claimToken]));
+      // The claim email is queued with the award itself: if the award exists, so does its email.
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      await deps.notifier.enqueue(tx, tenantId, inserted.flatMap((a) => {
+        const email = byId.get(a.id)?.ctx.learner.email;
+        return email ? [{ awardId: a.id, email, claimToken: tokens.get(a.id)! }] : [];
+      }));
       return { inserted, existing, tokens };
     });
 

@@ -10,13 +10,14 @@ class GoneError extends AppError {
   }
 }
 import { createIssuance } from './issuance.js';
+import type { Notifier } from './notifications.js';
 import { awardRepository, type Award, type AwardState } from './repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AcceptChannel = 'lms' | 'email';
 
-export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number }) {
+export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number; notifier: Notifier }) {
   const repo = awardRepository(deps.db);
   const issuance = createIssuance(deps);
 

@@ -4,6 +4,7 @@ import { sql as foundation } from './001-foundation.js';
 import { sql as credentials } from './002-credentials.js';
 import { sql as completions } from './003-completions.js';
 import { sql as claims } from './004-claims.js';
+import { sql as notifications } from './005-notifications.js';
 
 export interface Migration {
   version: number;
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'credentials', sql: credentials },
   { version: 3, name: 'completions', sql: completions },
   { version: 4, name: 'claims', sql: claims },
+  { version: 5, name: 'notifications', sql: notifications },
 ];
