@@ -17,6 +17,7 @@ import { apiRouter } from './web/routes/api.js';
 import { appViewsRouter } from './web/routes/app-views.js';
 import { credentialPageRouter } from './web/routes/credential-page.js';
 import { obRouter } from './web/routes/ob.js';
+import { eventsInRouter } from './web/routes/events-in.js';
 import { learnerRouter } from './web/routes/learner.js';
 import { ltiRouter } from './web/routes/lti.js';
 import { publicRouter } from './web/routes/public.js';
@@ -67,6 +68,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   app.use('/ob', obRouter({ db, credentials, badges }));
   app.use('/ob', credentialPageRouter({ db, awards, badges, credentials, lti, views, clock }));
   app.use(learnerRouter({ db, awards, badges, credentials, lti, views, clock, secretKey: config.secretKey }));
+  app.use(eventsInRouter({ tenants, completions, clock }));
   app.use('/api', apiRouter({ tenants, badges, awards, completions }));
   app.use(notFound());
   app.use(errorHandler(views, logger));

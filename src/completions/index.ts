@@ -1,2 +1,3 @@
 export { createCompletionService, type CompletionService, type CompletionSource } from './service.js';
 export { CompletionBatch, MAX_BATCH, type CompletionResult, type CompletionStatus } from './schema.js';
+export { mapXapiStatement, mapCaliperEvent, type Mapped } from './event-formats.js';

@@ -21,6 +21,19 @@ export function completionRepository(db: Queryable) {
       return new Map(rows.map((r) => [`${r.course_ref}\n${r.module_ref}`, { courseId: r.course_id, platformId: r.platform_id, moduleId: r.module_id, badgeId: r.badge_id, minScore: r.min_score }]));
     },
 
+    /** The courses (our ids) whose modules with a badge carry these external ids. */
+    async coursesOfActivities(tenantId: string, activityIds: string[]): Promise<Map<string, string[]>> {
+      if (activityIds.length === 0) return new Map();
+      const rows = await db.query<{ external_id: string; course_id: string }>(
+        `select m.external_id, m.course_id from modules m join badges b on b.tenant_id = m.tenant_id and b.module_id = m.id
+         where m.tenant_id = $1 and m.external_id = any($2::text[])`,
+        [tenantId, activityIds],
+      );
+      const map = new Map<string, string[]>();
+      for (const r of rows) map.set(r.external_id, [...(map.get(r.external_id) ?? []), r.course_id]);
+      return map;
+    },
+
     /** The learners of the batch, created on first sight (keyed by "<platform>\n<LMS user id>"). */
     async upsertLearners(tenantId: string, learners: Array<{ platformId: string; lmsUserId: string; email: string | null; name: string | null; isTest: boolean; id: string }>): Promise<Map<string, string>> {
       if (learners.length === 0) return new Map();

@@ -5,6 +5,7 @@ import type { AwardMethod, AwardService } from '../awards/index.js';
 import type { Db } from '../db/index.js';
 import { newId, type Clock } from '../shared/index.js';
 import { completionRepository } from './repository.js';
+import type { Mapped } from './event-formats.js';
 import { CompletionItem, type CompletionResult } from './schema.js';
 
 export type CompletionSource = 'launch' | 'api' | 'csv' | 'manual' | 'xapi' | 'caliper' | 'lms_pull';
@@ -65,6 +66,31 @@ export function createCompletionService(deps: { db: Db; awards: AwardService; cl
             : { index: r.index, status: 'no_badge' };
       }
       return results;
+    },
+
+    /**
+     * Completions that name an activity (xAPI object, Caliper assignable) rather than a course:
+     * the activity id is a module's id in the caller's system, looked up across the tenant.
+     */
+    async ingestActivities(tenantId: string, mapped: Mapped[], source: CompletionSource): Promise<Array<CompletionResult | { index: number; status: 'ignored'; reason: string }>> {
+      const activityIds = [...new Set(mapped.flatMap((m) => ('ok' in m ? [m.ok.activityId] : [])))];
+      const courseOf = await repo.coursesOfActivities(tenantId, activityIds);
+      const items: unknown[] = [];
+      const positions: number[] = [];
+      const out: Array<CompletionResult | { index: number; status: 'ignored'; reason: string }> = mapped.map((m, index) => {
+        if ('ignored' in m) return { index, status: 'ignored', reason: m.ignored };
+        if ('invalid' in m) return { index, status: 'invalid', error: m.invalid };
+        const courses = courseOf.get(m.ok.activityId) ?? [];
+        if (courses.length !== 1) return { index, status: courses.length ? 'invalid' : 'no_badge', ...(courses.length ? { error: 'the activity belongs to several courses' } : {}) };
+        positions.push(index);
+        items.push({ courseId: courses[0], moduleId: m.ok.activityId, learner: m.ok.learner, score: m.ok.score, maxScore: m.ok.maxScore, completedAt: m.ok.completedAt });
+        return { index, status: 'invalid' };
+      });
+      const results = await this.ingest(tenantId, items, { source });
+      results.forEach((r, i) => {
+        out[positions[i]!] = { ...r, index: positions[i]! };
+      });
+      return out;
     },
 
     /** A learner's launch of a placed module completion link completes that module. */

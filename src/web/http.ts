@@ -19,4 +19,4 @@ export function launchToken(req: Request): string | undefined {
 }
 
 export const wantsJson = (req: Request): boolean =>
-  req.path.startsWith('/api/') || (!!req.get('accept')?.includes('application/json') && !req.get('accept')?.includes('text/html'));
+  /^\/(api|xapi|caliper)\//.test(req.path) || (!!req.get('accept')?.includes('application/json') && !req.get('accept')?.includes('text/html'));
