@@ -18,6 +18,7 @@ import { appViewsRouter } from './web/routes/app-views.js';
 import { credentialPageRouter } from './web/routes/credential-page.js';
 import { obRouter } from './web/routes/ob.js';
 import { eventsInRouter } from './web/routes/events-in.js';
+import { instructorRouter } from './web/routes/instructor.js';
 import { learnerRouter } from './web/routes/learner.js';
 import { ltiRouter } from './web/routes/lti.js';
 import { publicRouter } from './web/routes/public.js';
@@ -64,6 +65,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   app.use(baseHeaders(() => lti.platforms.frameOrigins()));
   app.use(publicRouter({ db, keys: signingKeys, keyUrl: credentials.urls.key }));
   app.use('/lti', ltiRouter({ lti, views, publicUrl: config.publicUrl, completions }));
+  app.use('/app', instructorRouter({ lti, views, courses, completions, clock }));
   app.use('/app', appViewsRouter({ lti, views, courses, tenants, badges, awards }));
   app.use('/ob', obRouter({ db, credentials, badges }));
   app.use('/ob', credentialPageRouter({ db, awards, badges, credentials, lti, views, clock }));

@@ -1,19 +1,20 @@
 // SQL for the course catalogue the panels show: courses, modules in course order, badges.
 import type { Queryable } from '../db/index.js';
 
-export interface ModuleSummary { id: string; title: string; position: number; badgeCount: number }
+export interface ModuleSummary { id: string; title: string; position: number; badgeCount: number; externalId: string | null }
+export interface LearnerSummary { id: string; lmsUserId: string; name: string | null; email: string | null }
 export interface BadgeSummary { id: string; name: string; moduleId: string; moduleTitle: string; minScore: number; validForDays: number | null }
 export interface CourseSummary { id: string; title: string; label: string; modules: number; badges: number; learners: number }
 
 export function courseRepository(db: Queryable) {
   return {
     async modules(tenantId: string, courseId: string): Promise<ModuleSummary[]> {
-      const rows = await db.query<{ id: string; title: string; position: number; badge_count: number }>(
-        `select m.id, m.title, m.position, (select count(*) from badges b where b.tenant_id = m.tenant_id and b.module_id = m.id)::int as badge_count
+      const rows = await db.query<{ id: string; title: string; position: number; badge_count: number; external_id: string | null }>(
+        `select m.id, m.title, m.position, m.external_id, (select count(*) from badges b where b.tenant_id = m.tenant_id and b.module_id = m.id)::int as badge_count
          from modules m where m.tenant_id = $1 and m.course_id = $2 order by m.position, m.created_at`,
         [tenantId, courseId],
       );
-      return rows.map((r) => ({ id: r.id, title: r.title, position: r.position, badgeCount: r.badge_count }));
+      return rows.map((r) => ({ id: r.id, title: r.title, position: r.position, badgeCount: r.badge_count, externalId: r.external_id }));
     },
     async badges(tenantId: string, courseId: string): Promise<BadgeSummary[]> {
       const rows = await db.query<{ id: string; name: string; module_id: string; module_title: string; min_score: number; valid_for_days: number | null }>(
@@ -35,6 +36,16 @@ export function courseRepository(db: Queryable) {
         [tenantId],
       );
       return rows;
+    },
+    /** The course's learners (launched with a learner role), test accounts included but marked. */
+    async learners(tenantId: string, courseId: string): Promise<LearnerSummary[]> {
+      const rows = await db.query<{ id: string; lms_user_id: string; name: string | null; email: string | null }>(
+        `select u.id, u.lms_user_id, u.name, u.email from enrolments e join users u on u.id = e.user_id
+         where e.tenant_id = $1 and e.course_id = $2 and exists (select 1 from unnest(e.roles) r where r like '%#Learner' or r = 'Learner')
+         order by u.name nulls last, u.lms_user_id`,
+        [tenantId, courseId],
+      );
+      return rows.map((r) => ({ id: r.id, lmsUserId: r.lms_user_id, name: r.name, email: r.email }));
     },
     async insertModule(m: { tenantId: string; id: string; courseId: string; title: string; externalId: string | null }): Promise<void> {
       await db.query(

@@ -15,6 +15,7 @@ export function createCourseService({ db }: { db: Db }) {
       return { modules, badges };
     },
     listCourses: (tenantId: string) => repo.courses(tenantId),
+    learners: (tenantId: string, courseId: string) => repo.learners(tenantId, courseId),
     async createModule(tenantId: string, courseId: string, title: string): Promise<{ id: string; title: string }> {
       const parsed = ModuleTitle.safeParse(title);
       if (!parsed.success) throw new BadRequestError('invalid_module', parsed.error.issues[0]!.message);
