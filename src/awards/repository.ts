@@ -142,6 +142,10 @@ export function awardRepository(db: Queryable) {
       const rows = await db.query<AwardRow & { claim_expires_at: Date | null }>('select * from awards where claim_token_hash = $1', [hash]);
       return rows[0] ? { ...toAward(rows[0]), claimExpiresAt: rows[0].claim_expires_at } : null;
     },
+    async lmsUserId(tenantId: string, userId: string): Promise<string | null> {
+      const rows = await db.query<{ lms_user_id: string }>('select lms_user_id from users where tenant_id = $1 and id = $2', [tenantId, userId]);
+      return rows[0]?.lms_user_id ?? null;
+    },
     async learnerName(tenantId: string, userId: string): Promise<string | null> {
       const rows = await db.query<{ name: string | null }>('select name from users where tenant_id = $1 and id = $2', [tenantId, userId]);
       return rows[0]?.name ?? null;

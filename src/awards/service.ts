@@ -17,7 +17,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AcceptChannel = 'lms' | 'email';
 
-export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number; notifier: Notifier }) {
+export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number; notifier: Notifier; onAccepted?: (award: Award) => Promise<void> }) {
   const repo = awardRepository(deps.db);
   const issuance = createIssuance(deps);
 
@@ -52,7 +52,10 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
         await recordEvent(tx, { tenantId: award.tenantId, type: 'accepted', channel, occurredAt: now, courseId: award.courseId, moduleId: award.moduleId, badgeId: award.badgeId, awardId: award.id, learnerId: award.userId });
         return true;
       });
-      return { award: (await repo.find(award.id))!, changed };
+      const updated = (await repo.find(award.id))!;
+      // After the commit: the gradebook write-back talks to the LMS and must not hold the claim.
+      if (changed && deps.onAccepted) await deps.onAccepted(updated).catch(() => undefined);
+      return { award: updated, changed };
     },
 
     /** Public or private, by the learner; the change is an event. */
@@ -83,6 +86,9 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
       }));
       return { pending: all.filter((a) => a.state === 'pending'), earned: all.filter((a) => a.state !== 'pending') };
     },
+
+    /** The learner's id in the LMS (the LTI `sub`), for write-back to the platform. */
+    lmsUserIdOf: (tenantId: string, userId: string) => repo.lmsUserId(tenantId, userId),
 
     /** The learner's name as the LMS gave it, for pages where the learner allows it. */
     async learnerName(award: Award): Promise<string | null> {

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { createLtijsStore, type Db } from '../db/index.js';
 import type { Clock, Logger } from '../shared/index.js';
 import type { TenantService } from '../tenancy/index.js';
+import { createAgs } from './ags.js';
 import { createDeepLinking } from './deep-linking.js';
 import { createJwksCache } from './jwks-cache.js';
 import { createLaunchValidator } from './launch.js';
@@ -52,6 +53,7 @@ export async function createLti(o: LtiOptions) {
     launches: createLaunchValidator({ db: o.db, platforms, jwks, clock: o.clock, tokenMaxAgeSeconds: o.tokenMaxAgeSeconds }),
     registration: createDynamicRegistration({ db: o.db, platforms, tenants: o.tenants, publicUrl: o.publicUrl, autoActivate: o.autoActivate, timeoutMs: o.jwksTimeoutMs }),
     deepLinking: createDeepLinking({ provider, sessions, publicUrl: o.publicUrl }),
+    ags: createAgs({ db: o.db, platforms, provider, clock: o.clock, logger: o.logger }),
     close: provider.close,
   };
 }

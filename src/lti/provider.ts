@@ -21,7 +21,17 @@ export interface LtijsProvider {
   /** ltijs's own express app; mounted at /lti it serves the tool keyset at /lti/keys. */
   app: Express;
   createDeepLinkingMessage(idtoken: LtijsIdToken, items: unknown[], options?: { message?: string }): Promise<string>;
+  /** AGS through ltijs: it fetches the platform access token with a JWT client assertion. */
+  createLineItem(idtoken: AgsToken, lineItem: Record<string, unknown>): Promise<{ id: string }>;
+  submitScore(idtoken: AgsToken, lineItemId: string, score: Record<string, unknown>): Promise<unknown>;
   close(): Promise<void>;
+}
+
+/** The part of an idtoken ltijs's grade service reads. */
+export interface AgsToken {
+  iss: string;
+  clientId: string;
+  platformContext: { endpoint: { lineitems: string; scope: string[] } };
 }
 
 type ProviderInstance = {
@@ -29,6 +39,7 @@ type ProviderInstance = {
   deploy(options: Record<string, unknown>): Promise<boolean>;
   app: Express;
   DeepLinking: { createDeepLinkingMessage(t: unknown, items: unknown[], o?: unknown): Promise<string> };
+  Grade: { createLineItem(t: unknown, item: unknown): Promise<{ id: string }>; submitScore(t: unknown, id: string, score: unknown): Promise<unknown> };
 };
 
 export async function createLtijsProvider({ store, key }: { store: LtijsStore; key: string }): Promise<LtijsProvider> {
@@ -51,6 +62,8 @@ export async function createLtijsProvider({ store, key }: { store: LtijsStore; k
   return {
     app: provider.app,
     createDeepLinkingMessage: (idtoken, items, options) => provider.DeepLinking.createDeepLinkingMessage(idtoken, items, options),
+    createLineItem: (idtoken, lineItem) => provider.Grade.createLineItem(idtoken, lineItem),
+    submitScore: (idtoken, lineItemId, score) => provider.Grade.submitScore(idtoken, lineItemId, score),
     close: async () => undefined,
   };
 }

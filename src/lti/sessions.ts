@@ -54,13 +54,19 @@ async function upsertUser(tx: Queryable, c: LaunchContext, now: Date): Promise<s
 
 async function upsertCourse(tx: Queryable, c: LaunchContext): Promise<string | null> {
   if (!c.context) return null;
+  // The AGS endpoint of the latest launch is kept for write-back outside any launch.
+  const ags = c.claims[LTI_CLAIM.AGS_ENDPOINT] as { lineitems?: unknown; scope?: unknown } | undefined;
+  const lineitems = typeof ags?.lineitems === 'string' ? ags.lineitems : null;
+  const scopes = Array.isArray(ags?.scope) ? ags.scope.filter((x): x is string => typeof x === 'string') : [];
   const rows = await tx.query<{ id: string }>(
-    `insert into courses (tenant_id, id, platform_id, lms_context_id, title, label) values ($1, $2, $3, $4, $5, $6)
+    `insert into courses (tenant_id, id, platform_id, lms_context_id, title, label, ags_lineitems_url, ags_scopes) values ($1, $2, $3, $4, $5, $6, $7, $8)
      on conflict (tenant_id, platform_id, lms_context_id) do update
        set title = case when excluded.title <> '' then excluded.title else courses.title end,
-           label = case when excluded.label <> '' then excluded.label else courses.label end
+           label = case when excluded.label <> '' then excluded.label else courses.label end,
+           ags_lineitems_url = coalesce(excluded.ags_lineitems_url, courses.ags_lineitems_url),
+           ags_scopes = case when excluded.ags_lineitems_url is not null then excluded.ags_scopes else courses.ags_scopes end
      returning id`,
-    [c.tenantId, newId(), c.platform.id, c.context.id, c.context.title, c.context.label],
+    [c.tenantId, newId(), c.platform.id, c.context.id, c.context.title, c.context.label, lineitems, scopes],
   );
   return rows[0]!.id;
 }

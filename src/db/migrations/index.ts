@@ -5,6 +5,7 @@ import { sql as credentials } from './002-credentials.js';
 import { sql as completions } from './003-completions.js';
 import { sql as claims } from './004-claims.js';
 import { sql as notifications } from './005-notifications.js';
+import { sql as ags } from './006-ags.js';
 
 export interface Migration {
   version: number;
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   { version: 3, name: 'completions', sql: completions },
   { version: 4, name: 'claims', sql: claims },
   { version: 5, name: 'notifications', sql: notifications },
+  { version: 6, name: 'ags', sql: ags },
 ];
