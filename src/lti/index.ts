@@ -5,6 +5,7 @@ import type { Clock, Logger } from '../shared/index.js';
 import type { TenantService } from '../tenancy/index.js';
 import { createAgs } from './ags.js';
 import { createDeepLinking } from './deep-linking.js';
+import { createRosterSync } from './nrps.js';
 import { createJwksCache } from './jwks-cache.js';
 import { createLaunchValidator } from './launch.js';
 import { createLoginService } from './login.js';
@@ -53,6 +54,7 @@ export async function createLti(o: LtiOptions) {
     launches: createLaunchValidator({ db: o.db, platforms, jwks, clock: o.clock, tokenMaxAgeSeconds: o.tokenMaxAgeSeconds }),
     registration: createDynamicRegistration({ db: o.db, platforms, tenants: o.tenants, publicUrl: o.publicUrl, autoActivate: o.autoActivate, timeoutMs: o.jwksTimeoutMs }),
     deepLinking: createDeepLinking({ provider, sessions, publicUrl: o.publicUrl }),
+    roster: createRosterSync({ db: o.db, provider, logger: o.logger }),
     ags: createAgs({ db: o.db, platforms, provider, clock: o.clock, logger: o.logger }),
     close: provider.close,
   };

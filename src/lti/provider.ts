@@ -24,7 +24,15 @@ export interface LtijsProvider {
   /** AGS through ltijs: it fetches the platform access token with a JWT client assertion. */
   createLineItem(idtoken: AgsToken, lineItem: Record<string, unknown>): Promise<{ id: string }>;
   submitScore(idtoken: AgsToken, lineItemId: string, score: Record<string, unknown>): Promise<unknown>;
+  /** NRPS through ltijs, every page. */
+  getMembers(idtoken: NrpsToken): Promise<{ members: Array<Record<string, unknown>> }>;
   close(): Promise<void>;
+}
+
+export interface NrpsToken {
+  iss: string;
+  clientId: string;
+  platformContext: { namesRoles: { context_memberships_url: string } };
 }
 
 /** The part of an idtoken ltijs's grade service reads. */
@@ -40,6 +48,7 @@ type ProviderInstance = {
   app: Express;
   DeepLinking: { createDeepLinkingMessage(t: unknown, items: unknown[], o?: unknown): Promise<string> };
   Grade: { createLineItem(t: unknown, item: unknown): Promise<{ id: string }>; submitScore(t: unknown, id: string, score: unknown): Promise<unknown> };
+  NamesAndRoles: { getMembers(t: unknown, o?: unknown): Promise<{ members: Array<Record<string, unknown>> }> };
 };
 
 export async function createLtijsProvider({ store, key }: { store: LtijsStore; key: string }): Promise<LtijsProvider> {
@@ -64,6 +73,7 @@ export async function createLtijsProvider({ store, key }: { store: LtijsStore; k
     createDeepLinkingMessage: (idtoken, items, options) => provider.DeepLinking.createDeepLinkingMessage(idtoken, items, options),
     createLineItem: (idtoken, lineItem) => provider.Grade.createLineItem(idtoken, lineItem),
     submitScore: (idtoken, lineItemId, score) => provider.Grade.submitScore(idtoken, lineItemId, score),
+    getMembers: (idtoken) => provider.NamesAndRoles.getMembers(idtoken, { pages: false }),
     close: async () => undefined,
   };
 }

@@ -49,6 +49,8 @@ export function ltiRouter(deps: { lti: Lti; views: Views; publicUrl: string; com
   router.post('/launch', form, asyncHandler(async (req, res) => {
     const context = await lti.launches.validate(req.body);
     const { token, session } = await lti.sessions.start(context);
+    // An instructor's launch refreshes the course roster (NRPS), so unlaunched learners are known.
+    if (session.view === 'instructor' && session.courseId) await lti.roster.sync(context, session.courseId);
     // A learner opening a placed module completion link has completed that module.
     const moduleId = session.custom[CUSTOM_MODULE];
     if (session.view === 'learner' && session.custom[CUSTOM_TARGET] === 'module' && moduleId && session.courseId) {
