@@ -43,10 +43,6 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   const signingKeys = credentials.keys;
   const mailer = config.mail.smtpUrl ? createSmtpMailer(config.mail.smtpUrl, config.mail.from) : null;
   const notifier = createNotifier({ db, mailer, secretKey: config.secretKey, publicUrl: config.publicUrl, clock, logger });
-  // lti is built below; the accept hook reaches it late-bound.
-  let publishClaim: ((a: { tenantId: string; courseId: string; badgeId: string; userId: string }) => Promise<void>) | undefined;
-  const awards = createAwardService({ db, credentials, clock, claimTokenDays: config.claimTokenDays, notifier, onAccepted: async (a) => publishClaim?.(a) });
-  const completions = createCompletionService({ db, awards, clock, claimUrl: (token) => `${config.publicUrl}/claim/${token}` });
   const lti = await createLti({
     db, tenants, clock, logger,
     publicUrl: config.publicUrl,
@@ -58,11 +54,16 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
     sessionTtlHours: config.sessionTtlHours,
     autoActivate: config.lti.autoActivate,
   });
+  const awards = createAwardService({
+    db, credentials, clock, claimTokenDays: config.claimTokenDays, notifier,
+    // A claim becomes a score in the LMS gradebook (AGS), when the platform allows it.
+    onAccepted: async (a) => {
+      const lmsUserId = await awards.lmsUserIdOf(a.tenantId, a.userId);
+      if (lmsUserId) await lti.ags.publishClaim({ tenantId: a.tenantId, courseId: a.courseId, badgeId: a.badgeId, lmsUserId });
+    },
+  });
+  const completions = createCompletionService({ db, awards, clock, claimUrl: (token) => `${config.publicUrl}/claim/${token}` });
   const views = createViews(path.join(ROOT, 'views'));
-  publishClaim = async (a) => {
-    const lmsUserId = await awards.lmsUserIdOf(a.tenantId, a.userId);
-    if (lmsUserId) await lti.ags.publishClaim({ tenantId: a.tenantId, courseId: a.courseId, badgeId: a.badgeId, lmsUserId });
-  };
 
   const app: Express = express();
   app.disable('x-powered-by');
