@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Config } from './config.js';
 import { createAwardService, createNotifier, createSmtpMailer } from './awards/index.js';
-import { createCompletionService } from './completions/index.js';
+import { createCompletionService, createLmsPull } from './completions/index.js';
 import { createBadgeCatalog, createCourseService } from './courses/index.js';
 import { createCredentials } from './credentials/index.js';
 import { purgeExpiredLtijsDocuments, type Db } from './db/index.js';
@@ -63,6 +63,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
     },
   });
   const completions = createCompletionService({ db, awards, clock, claimUrl: (token) => `${config.publicUrl}/claim/${token}` });
+  const lmsPull = createLmsPull({ db, ingest: (t, items, o) => completions.ingest(t, items, o), secretKey: config.secretKey, logger });
   const views = createViews(path.join(ROOT, 'views'));
 
   const app: Express = express();
@@ -71,7 +72,10 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   app.use('/static', express.static(path.join(ROOT, 'static'), { maxAge: config.env === 'production' ? '1h' : 0 }));
   app.use(baseHeaders(() => lti.platforms.frameOrigins()));
   app.use(publicRouter({ db, keys: signingKeys, keyUrl: credentials.urls.key }));
-  app.use('/lti', ltiRouter({ lti, views, publicUrl: config.publicUrl, completions }));
+  app.use('/lti', ltiRouter({ lti, views, publicUrl: config.publicUrl, completions, onInstructorLaunch: (tenantId, courseId) => {
+    // Fresh grades from the LMS API while the instructor looks; never holds the launch.
+    lmsPull.pullCourse(tenantId, courseId).catch((err) => logger.warn('LMS pull failed', { course: courseId, error: String(err) }));
+  } }));
   app.use('/app', instructorRouter({ lti, views, courses, completions, clock }));
   app.use('/app', appViewsRouter({ lti, views, courses, tenants, badges, awards }));
   app.use('/ob', obRouter({ db, credentials, badges }));
@@ -95,13 +99,16 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
     notifier.processDue().catch((err) => logger.warn('notification worker failed', { error: String(err) })).finally(() => { draining = false; });
   }, 5_000);
   drain.unref();
+  const pull = config.lmsPullMinutes > 0 ? setInterval(() => void lmsPull.pullAll().catch(() => undefined), config.lmsPullMinutes * 60_000) : null;
+  pull?.unref();
 
   return {
     app,
-    services: { tenants, courses, badges, credentials, signingKeys, awards, completions, notifier, lti },
+    services: { tenants, courses, badges, credentials, signingKeys, awards, completions, notifier, lmsPull, lti },
     async close() {
       clearInterval(sweep);
       clearInterval(drain);
+      if (pull) clearInterval(pull);
       mailer?.close();
       await lti.close();
     },

@@ -26,6 +26,7 @@ const EnvSchema = z.object({
   CLAIM_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(60),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'SMTP_URL must look like smtp://user:pass@host:587' }).optional(),
   MAIL_FROM: z.string().min(3).max(320).default('Badgetrail <badges@localhost>'),
+  LMS_PULL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
   DYNREG_AUTO_ACTIVATE: bool.default(true),
   DEMO_MODE: bool.default(false),
   DEMO_LMS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -51,6 +52,7 @@ export interface Config {
   readonly sessionTtlHours: number;
   readonly claimTokenDays: number;
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string };
+  readonly lmsPullMinutes: number;
   readonly demo: { readonly enabled: boolean; readonly lmsPort: number };
   readonly adminSocket: string;
   readonly logLevel: 'info' | 'silent';
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlHours: e.SESSION_TTL_HOURS,
     claimTokenDays: e.CLAIM_TOKEN_DAYS,
     mail: Object.freeze({ smtpUrl: e.SMTP_URL, from: e.MAIL_FROM }),
+    lmsPullMinutes: e.LMS_PULL_MINUTES,
     demo: Object.freeze({ enabled: e.DEMO_MODE, lmsPort: e.DEMO_LMS_PORT ?? e.PORT + 1 }),
     adminSocket: path.resolve(e.ADMIN_SOCKET ?? path.join(dataDir, 'admin.sock')),
     logLevel: e.LOG_LEVEL,

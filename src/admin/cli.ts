@@ -21,7 +21,7 @@ async function runDirect(argv: string[], config: ReturnType<typeof loadConfig>) 
     await migrate(db);
     const built = await buildApp({ config, db, logger: createLogger('silent') });
     try {
-      return await runAdminCommand(argv, { tenants: built.services.tenants, platforms: built.services.lti.platforms, signingKeys: built.services.signingKeys });
+      return await runAdminCommand(argv, { tenants: built.services.tenants, platforms: built.services.lti.platforms, signingKeys: built.services.signingKeys, lmsPull: built.services.lmsPull });
     } finally {
       await built.close();
     }

@@ -2,12 +2,14 @@
 // socket) or, when no server holds the database, directly. Each prints lines and returns an exit
 // code; bad input is one line of reason and a non-zero code.
 import { parseArgs } from 'node:util';
+import type { LmsPull } from '../completions/index.js';
 import type { SigningKeyStore } from '../credentials/index.js';
 import type { PlatformRegistry } from '../lti/index.js';
 import { AppError } from '../shared/index.js';
 import type { TenantService } from '../tenancy/index.js';
 
 export interface AdminServices {
+  lmsPull?: LmsPull;
   tenants: TenantService;
   platforms: PlatformRegistry;
   signingKeys: SigningKeyStore;
@@ -25,13 +27,14 @@ const USAGE = [
   '  platform add --tenant <id> --issuer <url> --client-id <id> --auth-url <url> --token-url <url> --jwks-url <url> --deployment <id> [--deployment <id>…] [--name <name>]',
   '  platform list [--tenant <id>]',
   '  platform remove --id <platform id>',
+  '  platform connect --id <platform id> --kind canvas|moodle --base-url <url> --token <token>',
   '  apikey create --tenant <id> [--course <id>]',
   '  keys rotate --tenant <id>',
 ];
 
 class UsageError extends Error {}
 
-const COMMANDS = new Set(['tenant create', 'tenant list', 'platform add', 'platform list', 'platform remove', 'apikey create', 'keys rotate']);
+const COMMANDS = new Set(['tenant create', 'tenant list', 'platform add', 'platform list', 'platform remove', 'platform connect', 'apikey create', 'keys rotate']);
 
 /** Usage errors answered without touching the database. */
 export function usageProblem(argv: readonly string[]): AdminResult | null {
@@ -57,6 +60,7 @@ export async function runAdminCommand(argv: readonly string[], s: AdminServices)
         name: { type: 'string' }, tenant: { type: 'string' }, issuer: { type: 'string' }, 'client-id': { type: 'string' },
         'auth-url': { type: 'string' }, 'token-url': { type: 'string' }, 'jwks-url': { type: 'string' },
         deployment: { type: 'string', multiple: true }, id: { type: 'string' }, course: { type: 'string' }, product: { type: 'string' },
+        kind: { type: 'string' }, 'base-url': { type: 'string' }, token: { type: 'string' },
       },
     });
     switch (`${group ?? ''} ${action ?? ''}`) {
@@ -97,6 +101,14 @@ export async function runAdminCommand(argv: readonly string[], s: AdminServices)
         if (!/^[0-9a-f-]{36}$/i.test(id)) throw new UsageError(`not a platform id: ${id}`);
         await s.platforms.remove(id);
         out.push(`removed platform ${id}`);
+        break;
+      }
+      case 'platform connect': {
+        const id = need(values, 'id');
+        if (!/^[0-9a-f-]{36}$/i.test(id)) throw new UsageError(`not a platform id: ${id}`);
+        if (!s.lmsPull) throw new UsageError('LMS pull is not available here');
+        await s.lmsPull.connect(id, need(values, 'kind'), need(values, 'base-url'), need(values, 'token'));
+        out.push(`platform ${id} connected to its ${values.kind} API; grades are read on instructor launches and on schedule`);
         break;
       }
       case 'apikey create': {

@@ -41,13 +41,15 @@ type SessionRow = {
 
 async function upsertUser(tx: Queryable, c: LaunchContext, now: Date): Promise<string> {
   const rows = await tx.query<{ id: string }>(
-    `insert into users (tenant_id, id, platform_id, lms_user_id, name, email, is_test, last_seen_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)
+    `insert into users (tenant_id, id, platform_id, lms_user_id, name, email, is_test, last_seen_at, lms_api_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      on conflict (tenant_id, platform_id, lms_user_id) do update
        set name = coalesce(excluded.name, users.name), email = coalesce(excluded.email, users.email),
-           is_test = users.is_test or excluded.is_test, last_seen_at = excluded.last_seen_at
+           is_test = users.is_test or excluded.is_test, last_seen_at = excluded.last_seen_at,
+           lms_api_id = coalesce(excluded.lms_api_id, users.lms_api_id)
      returning id`,
-    [c.tenantId, newId(), c.platform.id, c.sub, c.name, c.email, c.isTest, now],
+    // The LMS API's own user id: Canvas sends it as a custom parameter; Moodle's LTI sub is it.
+    [c.tenantId, newId(), c.platform.id, c.sub, c.name, c.email, c.isTest, now, c.custom.canvas_user_id ?? c.sub],
   );
   return rows[0]!.id;
 }
@@ -59,14 +61,15 @@ async function upsertCourse(tx: Queryable, c: LaunchContext): Promise<string | n
   const lineitems = typeof ags?.lineitems === 'string' ? ags.lineitems : null;
   const scopes = Array.isArray(ags?.scope) ? ags.scope.filter((x): x is string => typeof x === 'string') : [];
   const rows = await tx.query<{ id: string }>(
-    `insert into courses (tenant_id, id, platform_id, lms_context_id, title, label, ags_lineitems_url, ags_scopes) values ($1, $2, $3, $4, $5, $6, $7, $8)
+    `insert into courses (tenant_id, id, platform_id, lms_context_id, title, label, ags_lineitems_url, ags_scopes, lms_api_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      on conflict (tenant_id, platform_id, lms_context_id) do update
        set title = case when excluded.title <> '' then excluded.title else courses.title end,
            label = case when excluded.label <> '' then excluded.label else courses.label end,
            ags_lineitems_url = coalesce(excluded.ags_lineitems_url, courses.ags_lineitems_url),
-           ags_scopes = case when excluded.ags_lineitems_url is not null then excluded.ags_scopes else courses.ags_scopes end
+           ags_scopes = case when excluded.ags_lineitems_url is not null then excluded.ags_scopes else courses.ags_scopes end,
+           lms_api_id = coalesce(excluded.lms_api_id, courses.lms_api_id)
      returning id`,
-    [c.tenantId, newId(), c.platform.id, c.context.id, c.context.title, c.context.label, lineitems, scopes],
+    [c.tenantId, newId(), c.platform.id, c.context.id, c.context.title, c.context.label, lineitems, scopes, c.custom.canvas_course_id ?? c.context.id],
   );
   return rows[0]!.id;
 }

@@ -6,6 +6,7 @@ import { sql as completions } from './003-completions.js';
 import { sql as claims } from './004-claims.js';
 import { sql as notifications } from './005-notifications.js';
 import { sql as ags } from './006-ags.js';
+import { sql as lmsPull } from './007-lms-pull.js';
 
 export interface Migration {
   version: number;
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'claims', sql: claims },
   { version: 5, name: 'notifications', sql: notifications },
   { version: 6, name: 'ags', sql: ags },
+  { version: 7, name: 'lms-pull', sql: lmsPull },
 ];

@@ -13,7 +13,7 @@ export const viewPath: Record<LaunchSession['view'], string> = {
   deep_linking: '/app/deep-link',
 };
 
-export function ltiRouter(deps: { lti: Lti; views: Views; publicUrl: string; completions: CompletionService }): Router {
+export function ltiRouter(deps: { lti: Lti; views: Views; publicUrl: string; completions: CompletionService; onInstructorLaunch?: (tenantId: string, courseId: string) => void }): Router {
   const { lti, views } = deps;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '64kb' });
@@ -50,7 +50,10 @@ export function ltiRouter(deps: { lti: Lti; views: Views; publicUrl: string; com
     const context = await lti.launches.validate(req.body);
     const { token, session } = await lti.sessions.start(context);
     // An instructor's launch refreshes the course roster (NRPS), so unlaunched learners are known.
-    if (session.view === 'instructor' && session.courseId) await lti.roster.sync(context, session.courseId);
+    if (session.view === 'instructor' && session.courseId) {
+      await lti.roster.sync(context, session.courseId);
+      deps.onInstructorLaunch?.(session.tenantId, session.courseId);
+    }
     // A learner opening a placed module completion link has completed that module.
     const moduleId = session.custom[CUSTOM_MODULE];
     if (session.view === 'learner' && session.custom[CUSTOM_TARGET] === 'module' && moduleId && session.courseId) {
