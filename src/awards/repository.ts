@@ -131,12 +131,19 @@ export function awardRepository(db: Queryable) {
     },
 
     /** A learner's awards, newest first, with what "my badges" shows of each. */
-    async ofLearner(tenantId: string, userId: string): Promise<Array<{ id: string; badgeName: string; awardedAt: Date; acceptedAt: Date | null; revokedAt: Date | null; validUntil: Date | null; isPublic: boolean }>> {
-      const rows = await db.query<{ id: string; name: string; awarded_at: Date; accepted_at: Date | null; revoked_at: Date | null; valid_until: Date | null; is_public: boolean }>(
-        `select a.id, b.name, a.awarded_at, a.accepted_at, a.revoked_at, a.valid_until, a.is_public
-         from awards a join badges b on b.id = a.badge_id where a.tenant_id = $1 and a.user_id = $2 order by a.awarded_at desc`,
+    async ofLearner(tenantId: string, userId: string): Promise<Array<{ id: string; badgeName: string; awardedAt: Date; acceptedAt: Date | null; revokedAt: Date | null; validUntil: Date | null; isPublic: boolean; views: number; shares: number; verifications: number }>> {
+      // Views and verifications by people only: bots are recorded apart and not counted.
+      const rows = await db.query<{ id: string; name: string; awarded_at: Date; accepted_at: Date | null; revoked_at: Date | null; valid_until: Date | null; is_public: boolean; views: number; shares: number; verifications: number }>(
+        `select a.id, b.name, a.awarded_at, a.accepted_at, a.revoked_at, a.valid_until, a.is_public,
+           count(*) filter (where e.type = 'viewed' and not e.is_bot)::int as views,
+           count(*) filter (where e.type = 'shared')::int as shares,
+           count(*) filter (where e.type = 'verified' and not e.is_bot)::int as verifications
+         from awards a join badges b on b.id = a.badge_id
+         left join events e on e.tenant_id = a.tenant_id and e.award_id = a.id and e.type in ('viewed', 'shared', 'verified')
+         where a.tenant_id = $1 and a.user_id = $2
+         group by a.id, b.name order by a.awarded_at desc`,
         [tenantId, userId]);
-      return rows.map((r) => ({ id: r.id, badgeName: r.name, awardedAt: r.awarded_at, acceptedAt: r.accepted_at, revokedAt: r.revoked_at, validUntil: r.valid_until, isPublic: r.is_public }));
+      return rows.map((r) => ({ id: r.id, badgeName: r.name, awardedAt: r.awarded_at, acceptedAt: r.accepted_at, revokedAt: r.revoked_at, validUntil: r.valid_until, isPublic: r.is_public, views: r.views, shares: r.shares, verifications: r.verifications }));
     },
     async findByClaimHash(hash: string): Promise<(Award & { claimExpiresAt: Date | null }) | null> {
       const rows = await db.query<AwardRow & { claim_expires_at: Date | null }>('select * from awards where claim_token_hash = $1', [hash]);

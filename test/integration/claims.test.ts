@@ -137,3 +137,36 @@ describe('sharing, visibility and views', () => {
     expect((await events(a.awardId)).filter((e) => e.type === 'visibility_changed')).toHaveLength(2);
   });
 });
+
+describe('my badges and every share channel', () => {
+  it('answers each channel with its link, tagged with its source, and records one share each', async () => {
+    const a = await awarded();
+    await fetch(`${app.url}/app/awards/${a.awardId}/accept`, { method: 'POST', body: new URLSearchParams({ ltik: a.ltik }), redirect: 'manual' });
+    const share = async (channel: string) => (await (await fetch(`${app.url}/me/awards/${a.awardId}/share`, { method: 'POST', headers: { authorization: `Bearer ${a.ltik}`, 'content-type': 'application/json' }, body: JSON.stringify({ channel }) })).json()).url as string;
+    const page = `${app.url}/ob/credentials/${a.awardId}`;
+    expect(await share('linkedin_post')).toBe(`https://www.linkedin.com/sharing/share-offsite/?url=${encodeURIComponent(`${page}?src=linkedin`)}`);
+    expect(await share('x')).toMatch(new RegExp(`^https://twitter\\.com/intent/tweet\\?text=.+&url=${encodeURIComponent(`${page}?src=x`).replace(/[.?]/g, '\\$&')}$`));
+    expect(await share('facebook')).toBe(`https://www.facebook.com/sharer/sharer.php?u=${encodeURIComponent(`${page}?src=facebook`)}`);
+    expect(await share('email')).toMatch(/^mailto:\?subject=Badge%20\d+&body=.+src%3Demail$/);
+    expect(await share('copy_link')).toBe(page);
+    expect(await share('embed')).toContain(`<a href="${page}?src=embed"><img src="`);
+    expect(await share('download')).toBe(`${page}/baked.svg`);
+    const shared = await app.testDb.db.query<{ channel: string }>(`select channel from events where award_id = $1 and type = 'shared' order by id`, [a.awardId]);
+    expect(shared.map((s) => s.channel)).toEqual(['linkedin_post', 'x', 'facebook', 'email', 'copy_link', 'embed', 'download']);
+  });
+
+  it('lists each award with its state, expiry, views, shares and verifications, and the downloads', async () => {
+    const a = await awarded();
+    await fetch(`${app.url}/app/awards/${a.awardId}/accept`, { method: 'POST', body: new URLSearchParams({ ltik: a.ltik }), redirect: 'manual' });
+    await fetch(`${app.url}/me/awards/${a.awardId}/share`, { method: 'POST', headers: { authorization: `Bearer ${a.ltik}`, 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'copy_link' }) });
+    await fetch(`${app.url}/ob/credentials/${a.awardId}`, { headers: { 'user-agent': 'Mozilla/5.0 Safari/17' } });
+    await fetch(`${app.url}/ob/credentials/${a.awardId}`, { headers: { 'user-agent': 'Slackbot-LinkExpanding 1.0' } });
+    await fetch(`${app.url}/ob/credentials/${a.awardId}/verify`, { method: 'POST', headers: { 'user-agent': 'Mozilla/5.0 Safari/17' } });
+    const html = await (await fetch(`${app.url}/app/me?ltik=${a.ltik}`)).text();
+    expect(html).toContain('public · 1 view(s) · 1 share(s) · 1 verification(s)');
+    expect(html).toContain(`/ob/credentials/${a.awardId}?format=jwt&amp;ltik=`);
+    expect(html).toContain(`/ob/credentials/${a.awardId}?format=json&amp;ltik=`);
+    const json = await fetch(`${app.url}/ob/credentials/${a.awardId}?format=json&ltik=${a.ltik}`);
+    expect((await json.json()).proof).toHaveLength(1);
+  });
+});

@@ -30,7 +30,7 @@ export function credentialPageRouter(deps: { db: Db; awards: AwardService; badge
   router.get('/credentials/:id', asyncHandler(async (req, res) => {
     const { award, owner } = await visibleAward(req);
     res.vary('Accept');
-    const wanted = req.query.format === 'jwt' ? 'application/vc+jwt' : req.accepts(['text/html', 'application/ld+json', 'application/json', 'application/vc+jwt']);
+    const wanted = req.query.format === 'jwt' ? 'application/vc+jwt' : req.query.format === 'json' ? 'application/ld+json' : req.accepts(['text/html', 'application/ld+json', 'application/json', 'application/vc+jwt']);
     if (wanted === 'application/vc+jwt') {
       res.type('application/vc+jwt').send(award.credentialJwt);
       return;
