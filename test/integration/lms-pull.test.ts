@@ -125,3 +125,46 @@ describe('admin command', () => {
     expect(bad.out).toEqual(['error: --base-url must be an http(s) URL']);
   });
 });
+
+describe('completion states for "completed" rules', () => {
+  async function enrolLearner(w: World, sub: string, apiId: string) {
+    const id = (await app.testDb.db.query<{ id: string }>(`insert into users (tenant_id, id, platform_id, lms_user_id, lms_api_id) values ($1, gen_random_uuid(), $2, $3, $4) returning id`, [w.tenantId, w.platformId, sub, apiId]))[0]!.id;
+    await app.testDb.db.query(`insert into enrolments (tenant_id, course_id, user_id, roles) values ($1, $2, $3, $4)`, [w.tenantId, w.courseId, id, ['http://purl.imsglobal.org/vocab/lis/v2/membership#Learner']]);
+  }
+
+  it('Moodle: activity completion (core_completion_get_activities_completion_status) awards completed, not failed', async () => {
+    const w = await buildWorld(app, 'Moodle Completion');
+    await app.testDb.db.query(`update courses set lms_api_id = '9' where id = $1`, [w.courseId]);
+    await app.built.services.badges.create(w.tenantId, { courseId: w.lmsContextId, moduleId: '61', moduleTitle: 'Reading', name: 'Reader', criteria: 'Complete the reading.' });
+    await enrolLearner(w, '201', '201');
+    await enrolLearner(w, '202', '202');
+    const base = await serve((a) => a.post('/webservice/rest/server.php', express.urlencoded({ extended: false }), (req, res) => {
+      if (req.body.wsfunction === 'gradereport_user_get_grade_items') return res.json({ usergrades: [] });
+      const state = req.body.userid === '201' ? 1 : 3;
+      res.json({ statuses: [{ cmid: 61, modname: 'page', instance: 1, state, timecompleted: 1795600000, tracking: 1 }, { cmid: 62, state: 1, timecompleted: 1795600000 }], warnings: [] });
+    }));
+    await app.built.services.lmsPull.connect(w.platformId, 'moodle', base, 'tok');
+    const result = await app.built.services.lmsPull.pullCourse(w.tenantId, w.courseId);
+    expect(result.results.map((r) => r.status)).toEqual(['awarded']); // 202's "complete, failed" is not a completion
+    expect(await awardsIn(w)).toEqual([{ lms_user_id: '201', method: 'lms' }]);
+  });
+
+  it('Canvas: module progress per student counts a completed module', async () => {
+    const w = await buildWorld(app, 'Canvas Modules');
+    await app.testDb.db.query(`update courses set lms_api_id = '66' where id = $1`, [w.courseId]);
+    await app.built.services.badges.create(w.tenantId, { courseId: w.lmsContextId, moduleId: '5001', moduleTitle: 'Unit 1', name: 'Unit One', criteria: 'Complete Unit 1.' });
+    await enrolLearner(w, 'lti-zed', '9100');
+    const students: string[] = [];
+    const base = await serve((a) => {
+      a.get('/api/v1/courses/66/students/submissions', (_req, res) => res.json([]));
+      a.get('/api/v1/courses/66/modules', (req, res) => {
+        students.push(String(req.query.student_id));
+        res.json([{ id: 5001, name: 'Unit 1', position: 1, state: 'completed', completed_at: '2026-11-22T08:00:00Z' }, { id: 5002, name: 'Unit 2', state: 'started' }]);
+      });
+    });
+    await app.built.services.lmsPull.connect(w.platformId, 'canvas', base, 'tok');
+    await app.built.services.lmsPull.pullCourse(w.tenantId, w.courseId);
+    expect(students).toEqual(['9100']);
+    expect(await awardsIn(w)).toEqual([{ lms_user_id: 'lti-zed', method: 'lms' }]);
+  });
+});

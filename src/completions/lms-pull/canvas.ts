@@ -28,3 +28,21 @@ export async function pullCanvasCourse(baseUrl: string, token: string, apiCourse
   }
   return grades;
 }
+
+/** Module progress per learner (GET /api/v1/courses/:course_id/modules?student_id=…): a completed module counts in full. */
+export async function pullCanvasModuleProgress(baseUrl: string, token: string, apiCourseId: string, apiUserIds: string[], timeoutMs = 10_000): Promise<PulledGrade[]> {
+  const out: PulledGrade[] = [];
+  for (const student of apiUserIds) {
+    let url: string | null = `${baseUrl.replace(/\/+$/, '')}/api/v1/courses/${encodeURIComponent(apiCourseId)}/modules?student_id=${encodeURIComponent(student)}&per_page=100`;
+    for (let page = 0; url && page < 50; page += 1) {
+      const { body, headers } = await getJson(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, timeoutMs);
+      if (!Array.isArray(body)) throw new LmsApiError('Canvas answered something other than a list of modules');
+      for (const m of body as Array<{ id?: number | string; state?: string; completed_at?: string | null }>) {
+        if (m.state !== 'completed' || m.id === undefined) continue;
+        out.push({ activityId: String(m.id), apiUserId: student, score: 1, maxScore: 1, completedAt: m.completed_at ?? new Date().toISOString() });
+      }
+      url = nextLink(headers.get('link'));
+    }
+  }
+  return out;
+}

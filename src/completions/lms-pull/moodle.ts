@@ -22,3 +22,23 @@ export async function pullMoodleCourse(baseUrl: string, token: string, apiCourse
   }
   return grades;
 }
+
+/**
+ * Activity completion per learner (core_completion_get_activities_completion_status): state 1
+ * (complete) and 2 (complete, passed) count in full; 3 (complete, failed) is not a completion a
+ * "completed" badge rewards, so it is left out.
+ */
+export async function pullMoodleCompletion(baseUrl: string, token: string, apiCourseId: string, apiUserIds: string[], timeoutMs = 10_000): Promise<PulledGrade[]> {
+  const out: PulledGrade[] = [];
+  for (const userid of apiUserIds) {
+    const body = new URLSearchParams({ wstoken: token, wsfunction: 'core_completion_get_activities_completion_status', moodlewsrestformat: 'json', courseid: apiCourseId, userid });
+    const { body: answer } = await getJson(`${baseUrl.replace(/\/+$/, '')}/webservice/rest/server.php`, { method: 'POST', body, headers: { accept: 'application/json' } }, timeoutMs);
+    const a = answer as { statuses?: Array<{ cmid?: number; state?: number; timecompleted?: number }>; exception?: string; errorcode?: string; message?: string };
+    if (a.exception) throw new LmsApiError(`Moodle refused ${body.get('wsfunction')}: ${a.errorcode ?? a.exception} ${a.message ?? ''}`.trim());
+    for (const s of a.statuses ?? []) {
+      if (typeof s.cmid !== 'number' || (s.state !== 1 && s.state !== 2)) continue;
+      out.push({ activityId: String(s.cmid), apiUserId: userid, score: 1, maxScore: 1, completedAt: s.timecompleted ? new Date(s.timecompleted * 1000).toISOString() : new Date().toISOString() });
+    }
+  }
+  return out;
+}

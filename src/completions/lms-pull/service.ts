@@ -4,14 +4,19 @@
 import type { Db } from '../../db/index.js';
 import { BadRequestError, NotFoundError, createSecretBox, type Logger } from '../../shared/index.js';
 import type { CompletionResult } from '../schema.js';
-import { pullCanvasCourse } from './canvas.js';
-import { pullMoodleCourse } from './moodle.js';
+import { pullCanvasCourse, pullCanvasModuleProgress } from './canvas.js';
+import { pullMoodleCompletion, pullMoodleCourse } from './moodle.js';
 import type { PulledGrade } from './types.js';
 
 export type LmsKind = 'canvas' | 'moodle';
 type Ingest = (tenantId: string, items: unknown[], opts: { source: 'lms_pull'; courseScope?: string | null }) => Promise<CompletionResult[]>;
 
-const ADAPTERS: Record<LmsKind, (base: string, token: string, courseId: string) => Promise<PulledGrade[]>> = { canvas: pullCanvasCourse, moodle: pullMoodleCourse };
+// Grades for every badge; completion states (which carry no score) only for badges whose rule is
+// "completed", so a completion never bypasses a minimum score.
+const ADAPTERS: Record<LmsKind, { grades: (base: string, token: string, courseId: string) => Promise<PulledGrade[]>; completion: (base: string, token: string, courseId: string, users: string[]) => Promise<PulledGrade[]> }> = {
+  canvas: { grades: pullCanvasCourse, completion: pullCanvasModuleProgress },
+  moodle: { grades: pullMoodleCourse, completion: pullMoodleCompletion },
+};
 
 export function createLmsPull(deps: { db: Db; ingest: Ingest; secretKey: string; logger: Logger }) {
   const box = createSecretBox(deps.secretKey, 'lms-connections');
@@ -25,7 +30,20 @@ export function createLmsPull(deps: { db: Db; ingest: Ingest; secretKey: string;
     if (!c.kind || !c.base_url || !c.sealed_token || !c.lms_api_id) return { pulled: 0, results: [], unknownLearners: 0 };
     let grades: PulledGrade[];
     try {
-      grades = await ADAPTERS[c.kind](c.base_url, box.open(c.sealed_token), c.lms_api_id);
+      const token = box.open(c.sealed_token);
+      const completedRule = await deps.db.query<{ external_id: string }>(
+        `select m.external_id from modules m join badges b on b.module_id = m.id where m.tenant_id = $1 and m.course_id = $2 and m.external_id is not null and b.min_score = 0`,
+        [tenantId, courseId]);
+      const apiUsers = completedRule.length === 0 ? [] : (await deps.db.query<{ api_id: string }>(
+        `select distinct coalesce(u.lms_api_id, u.lms_user_id) as api_id from enrolments e join users u on u.id = e.user_id
+         where e.tenant_id = $1 and e.course_id = $2 and exists (select 1 from unnest(e.roles) r where r like '%#Learner' or r = 'Learner')`,
+        [tenantId, courseId])).map((r) => r.api_id);
+      const completedIds = new Set(completedRule.map((r) => r.external_id));
+      const [fromGrades, fromCompletion] = await Promise.all([
+        ADAPTERS[c.kind].grades(c.base_url, token, c.lms_api_id),
+        apiUsers.length ? ADAPTERS[c.kind].completion(c.base_url, token, c.lms_api_id, apiUsers) : Promise.resolve([]),
+      ]);
+      grades = [...fromGrades, ...fromCompletion.filter((g) => completedIds.has(g.activityId))];
       await deps.db.query('update lms_connections set last_run_at = now(), last_error = null where platform_id = $1', [c.platform_id]);
     } catch (err) {
       await deps.db.query('update lms_connections set last_run_at = now(), last_error = $2 where platform_id = $1', [c.platform_id, (err as Error).message]);
