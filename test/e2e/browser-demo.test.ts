@@ -74,6 +74,8 @@ beforeAll(async () => {
   context = await browser!.newContext({ viewport: DESKTOP });
   await watch(context);
   page = await context.newPage();
+  // Every action fails with its own message after 30 s instead of waiting for the test timeout.
+  page.setDefaultTimeout(30_000);
   await page.goto(`${lmsOrigin}/`);
 }, 90_000);
 
@@ -148,7 +150,12 @@ async function resize(size: { width: number; height: number }): Promise<void> {
   await page.setViewportSize(size);
   const iframeWidth = () => page.locator('iframe[name=tool]').evaluate((el) => el.clientWidth);
   await expect.poll(async () => (await toolFrame().evaluate(() => window.innerWidth)) === (await iframeWidth())).toBe(true);
-  const painted = () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
+  // Two animation frames, or half a second: a frame that is not rendering (navigating, hidden)
+  // never runs requestAnimationFrame, and the test must not wait for it forever.
+  const painted = () => new Promise<void>((r) => {
+    requestAnimationFrame(() => requestAnimationFrame(() => r()));
+    setTimeout(r, 500);
+  });
   await toolFrame().evaluate(painted);
   await page.evaluate(painted);
 }

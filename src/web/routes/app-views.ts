@@ -73,7 +73,7 @@ export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseSe
     const s = await session(req, res, ['deep_linking']);
     requireInstructorRole(s);
     const overview = s.courseId ? await courses.overview(s.tenantId, s.courseId) : { modules: [], badges: [] };
-    res.type('html').send(views.render('deep-link', { title: 'Place Badgetrail', ...common(s, launchToken(req)!), modules: overview.modules, scripts: ['/static/js/deep-link.js'] }));
+    res.type('html').send(views.render('deep-link', { title: 'Place Badgetrail', ...common(s, launchToken(req)!), modules: overview.modules }));
   }));
 
   router.post('/deep-link', form, asyncHandler(async (req, res) => {
