@@ -1,0 +1,134 @@
+// The metric formulas of PRODUCT.md §5, as pure functions over facts about awards. A rate with a
+// zero denominator is null, never 0 and never NaN. Queries (and rollups) only gather the facts.
+
+export interface AwardFact {
+  awardId: string;
+  badgeId: string;
+  learnerId: string;
+  moduleId: string;
+  method: 'lms' | 'api' | 'csv' | 'manual';
+  awardedAt: Date;
+  acceptedAt: Date | null;
+  revokedAt: Date | null;
+  validUntil: Date | null;
+  isPublic: boolean;
+  /** `shared` events, `viewed` and `verified` events by people (bots left out), notification outcomes. */
+  shares: number;
+  views: number;
+  verifications: number;
+  notifiedSent: number;
+  notifiedFailed: number;
+}
+
+export const rate = (num: number, den: number): number | null => (den === 0 ? null : num / den);
+
+/** Continuous percentile with linear interpolation, as PostgreSQL's percentile_cont. */
+export function percentileCont(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * p;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+const HOUR = 3_600_000;
+
+export function timeToClaim(awards: readonly AwardFact[]) {
+  const hours = awards.filter((a) => a.acceptedAt).map((a) => (a.acceptedAt!.getTime() - a.awardedAt.getTime()) / HOUR);
+  const buckets = { lt1h: 0, h1to24: 0, d1to7: 0, gt7d: 0, never: awards.length - hours.length };
+  for (const h of hours) {
+    if (h < 1) buckets.lt1h += 1;
+    else if (h < 24) buckets.h1to24 += 1;
+    else if (h <= 168) buckets.d1to7 += 1;
+    else buckets.gt7d += 1;
+  }
+  return { medianHours: percentileCont(hours, 0.5), p90Hours: percentileCont(hours, 0.9), buckets };
+}
+
+export function engagement(awards: readonly AwardFact[]) {
+  const accepted = awards.filter((a) => a.acceptedAt);
+  const acceptanceRate = rate(accepted.length, awards.length);
+  const shareRate = rate(accepted.filter((a) => a.shares > 0).length, accepted.length);
+  const shares = awards.reduce((n, a) => n + a.shares, 0);
+  const views = awards.reduce((n, a) => n + a.views, 0);
+  // With awards but none accepted there is nothing to share: the share term adds nothing.
+  const learnerEngagementScore = acceptanceRate === null ? null : (acceptanceRate * 0.6 + (shareRate ?? 0) * 0.4) * 100;
+  return {
+    acceptanceRate,
+    shareRate,
+    publicVisibilityRate: rate(accepted.filter((a) => a.isPublic).length, accepted.length),
+    views,
+    shares,
+    verifications: awards.reduce((n, a) => n + a.verifications, 0),
+    learnerEngagementScore,
+    externalImpactScore: rate(views, shares),
+  };
+}
+
+/** Learners with ≥ 2 awards neither revoked nor expired ÷ learners with ≥ 1, among the awards given. */
+export function repeatEarnerRate(awards: readonly AwardFact[], now: Date): number | null {
+  const all = new Map<string, number>();
+  for (const a of awards) {
+    const live = !a.revokedAt && !(a.validUntil && a.validUntil <= now);
+    all.set(a.learnerId, (all.get(a.learnerId) ?? 0) + (live ? 1 : 0));
+  }
+  return rate([...all.values()].filter((n) => n >= 2).length, all.size);
+}
+
+export function notificationFailureRate(awards: readonly AwardFact[]): number | null {
+  const failed = awards.reduce((n, a) => n + a.notifiedFailed, 0);
+  return rate(failed, failed + awards.reduce((n, a) => n + a.notifiedSent, 0));
+}
+
+/** awarded → accepted → shared → viewed, each stage through all the earlier ones: never widens. */
+export function funnel(awards: readonly AwardFact[]) {
+  const accepted = awards.filter((a) => a.acceptedAt);
+  const shared = accepted.filter((a) => a.shares > 0);
+  return { awarded: awards.length, accepted: accepted.length, shared: shared.length, viewed: shared.filter((a) => a.views > 0).length };
+}
+
+export type GapFlag = 'ok' | 'watch' | 'friction';
+export const gapFlag = (gap: number | null): GapFlag | null => (gap === null ? null : gap < 0.15 ? 'ok' : gap <= 0.3 ? 'watch' : 'friction');
+
+/** Per module: (qualifying completions − those whose award is accepted) ÷ qualifying completions. */
+export function completionToClaimGap(qualifying: ReadonlyArray<{ moduleId: string; learnerId: string; accepted: boolean }>) {
+  const byModule = new Map<string, { total: number; accepted: number }>();
+  for (const q of qualifying) {
+    const m = byModule.get(q.moduleId) ?? { total: 0, accepted: 0 };
+    m.total += 1;
+    if (q.accepted) m.accepted += 1;
+    byModule.set(q.moduleId, m);
+  }
+  return new Map([...byModule].map(([moduleId, m]) => {
+    const gap = rate(m.total - m.accepted, m.total);
+    return [moduleId, { qualifyingCompletions: m.total, accepted: m.accepted, gap, flag: gapFlag(gap) }] as const;
+  }));
+}
+
+/** 0.65 × LES + 0.35 × (EIS ÷ the highest EIS in scope × 100); the EIS term is 0 when undefined. */
+export function overallScores(badges: ReadonlyArray<{ badgeId: string; les: number | null; eis: number | null }>): Map<string, number | null> {
+  const defined = badges.map((b) => b.eis).filter((e): e is number => e !== null);
+  const maxEis = defined.length ? Math.max(...defined) : null;
+  return new Map(badges.map((b) => {
+    if (b.les === null) return [b.badgeId, null];
+    const eisTerm = b.eis === null || !maxEis ? 0 : (b.eis / maxEis) * 100;
+    return [b.badgeId, 0.65 * b.les + 0.35 * eisTerm];
+  }));
+}
+
+/** Value in range minus value in the previous equal range; null when either is null. */
+export const trend = (current: number | null, previous: number | null): number | null => (current === null || previous === null ? null : current - previous);
+
+export interface Alert { code: string; message: string }
+
+export function alerts(o: { acceptance7d: number | null; acceptance30d: number | null; notificationFailureRate: number | null }): Alert[] {
+  const out: Alert[] = [];
+  if (o.acceptance7d !== null && o.acceptance30d !== null && (o.acceptance30d - o.acceptance7d) * 100 > 15) {
+    out.push({ code: 'claims_dropped', message: 'Claims dropped: the 7-day acceptance rate is more than 15 points under the 30-day rate. Check notification delivery.' });
+  }
+  if (o.notificationFailureRate !== null && o.notificationFailureRate > 0.05) {
+    out.push({ code: 'notifications_failing', message: 'More than 5 % of claim notifications failed: check notification delivery.' });
+  }
+  return out;
+}
