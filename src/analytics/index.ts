@@ -1,2 +1,3 @@
-// Analytics: the metric formulas of PRODUCT.md §5 (pure); queries and the API follow (issue 5).
+// Analytics: the metric formulas of PRODUCT.md §5 (pure) and the analytics service over the facts.
 export * from './metrics.js';
+export { createAnalytics, type Analytics, type AnalyticsQuery, type AwardStatus } from './service.js';

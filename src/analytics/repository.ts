@@ -1,0 +1,68 @@
+// The facts the metrics need, for one tenant and scope: each award with its event counts (bots
+// left out of views and verifications), and the qualifying completions with their award's state.
+import type { Queryable } from '../db/index.js';
+import type { AwardFact } from './metrics.js';
+
+export interface Scope { tenantId: string; courseId?: string | null; badgeId?: string | null; includeTest: boolean }
+
+export function analyticsRepository(db: Queryable) {
+  const where = (s: Scope, alias: string, first: number) => {
+    const params: unknown[] = [];
+    const parts: string[] = [];
+    if (s.courseId) { params.push(s.courseId); parts.push(`${alias}.course_id = $${first + params.length - 1}`); }
+    if (s.badgeId) { params.push(s.badgeId); parts.push(`${alias}.badge_id = $${first + params.length - 1}`); }
+    if (!s.includeTest) parts.push(`not ${alias}.is_test`);
+    return { sql: parts.length ? ` and ${parts.join(' and ')}` : '', params };
+  };
+
+  return {
+    async awardFacts(s: Scope): Promise<Array<AwardFact & { courseId: string; sharedChannels: Record<string, number>; viewSources: Record<string, number> }>> {
+      const w = where(s, 'a', 2);
+      const rows = await db.query<{
+        id: string; badge_id: string; user_id: string; module_id: string; course_id: string; method: AwardFact['method']; awarded_at: Date; accepted_at: Date | null;
+        revoked_at: Date | null; valid_until: Date | null; is_public: boolean; shares: number; views: number; verifications: number; sent: number; failed: number;
+        shared_channels: Record<string, number> | null; view_sources: Record<string, number> | null;
+      }>(
+        `select a.id, a.badge_id, a.user_id, a.module_id, a.course_id, a.method, a.awarded_at, a.accepted_at, a.revoked_at, a.valid_until, a.is_public,
+           coalesce(e.shares, 0)::int as shares, coalesce(e.views, 0)::int as views, coalesce(e.verifications, 0)::int as verifications,
+           coalesce(e.sent, 0)::int as sent, coalesce(e.failed, 0)::int as failed, e.shared_channels, e.view_sources
+         from awards a left join lateral (
+           select count(*) filter (where type = 'shared') as shares,
+                  count(*) filter (where type = 'viewed' and not is_bot) as views,
+                  count(*) filter (where type = 'verified' and not is_bot) as verifications,
+                  count(*) filter (where type = 'notified' and metadata->>'outcome' = 'sent') as sent,
+                  count(*) filter (where type = 'notified' and metadata->>'outcome' = 'failed') as failed,
+                  (select jsonb_object_agg(channel, n) from (select channel, count(*) as n from events e2 where e2.tenant_id = a.tenant_id and e2.award_id = a.id and e2.type = 'shared' group by channel) c) as shared_channels,
+                  (select jsonb_object_agg(channel, n) from (select channel, count(*) as n from events e3 where e3.tenant_id = a.tenant_id and e3.award_id = a.id and e3.type = 'viewed' and not e3.is_bot group by channel) v) as view_sources
+           from events e where e.tenant_id = a.tenant_id and e.award_id = a.id
+         ) e on true
+         where a.tenant_id = $1${w.sql}`,
+        [s.tenantId, ...w.params],
+      );
+      return rows.map((r) => ({
+        awardId: r.id, badgeId: r.badge_id, learnerId: r.user_id, moduleId: r.module_id, courseId: r.course_id, method: r.method, awardedAt: r.awarded_at,
+        acceptedAt: r.accepted_at, revokedAt: r.revoked_at, validUntil: r.valid_until, isPublic: r.is_public, shares: r.shares, views: r.views,
+        verifications: r.verifications, notifiedSent: r.sent, notifiedFailed: r.failed, sharedChannels: r.shared_channels ?? {}, viewSources: r.view_sources ?? {},
+      }));
+    },
+
+    async badges(s: Scope): Promise<Array<{ id: string; name: string; moduleId: string }>> {
+      const params: unknown[] = [s.tenantId];
+      let sql = 'select id, name, module_id from badges where tenant_id = $1';
+      if (s.courseId) { params.push(s.courseId); sql += ` and course_id = $${params.length}`; }
+      if (s.badgeId) { params.push(s.badgeId); sql += ` and id = $${params.length}`; }
+      const rows = await db.query<{ id: string; name: string; module_id: string }>(sql + ' order by name', params);
+      return rows.map((r) => ({ id: r.id, name: r.name, moduleId: r.module_id }));
+    },
+
+    async modules(s: Scope): Promise<Array<{ id: string; title: string; position: number }>> {
+      const params: unknown[] = [s.tenantId];
+      let sql = 'select m.id, m.title, m.position from modules m where m.tenant_id = $1 and exists (select 1 from badges b where b.module_id = m.id';
+      if (s.badgeId) { params.push(s.badgeId); sql += ` and b.id = $${params.length}`; }
+      sql += ')';
+      if (s.courseId) { params.push(s.courseId); sql += ` and m.course_id = $${params.length}`; }
+      const rows = await db.query<{ id: string; title: string; position: number }>(sql + ' order by m.position, m.title', params);
+      return rows;
+    },
+  };
+}
