@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Config } from './config.js';
 import { createAnalytics } from './analytics/index.js';
+import { createImporter } from './imports/index.js';
 import { createAwardService, createNotifier, createSmtpMailer } from './awards/index.js';
 import { createCompletionService, createLmsPull } from './completions/index.js';
 import { createBadgeCatalog, createCourseService } from './courses/index.js';
@@ -85,7 +86,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   app.use(learnerRouter({ db, awards, badges, credentials, lti, views, clock, secretKey: config.secretKey }));
   app.use(eventsInRouter({ tenants, completions, clock }));
   app.use('/api', analyticsRouter({ db, analytics: createAnalytics({ db, clock }), tenants, lti, clock }));
-  app.use('/api', apiRouter({ tenants, badges, awards, completions }));
+  app.use('/api', apiRouter({ tenants, badges, awards, completions, importer: createImporter({ db, badges, awards, completions, credentials }) }));
   app.use(notFound());
   app.use(errorHandler(views, logger));
 

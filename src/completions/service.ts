@@ -93,6 +93,21 @@ export function createCompletionService(deps: { db: Db; awards: AwardService; cl
       return out;
     },
 
+    /** Historical completions (an import): stored as they were, awarding nothing — awards come with the import. */
+    async storeHistorical(tenantId: string, items: ReadonlyArray<{ index: number; courseId: string; moduleId: string; learnerId: string; score: number; maxScore: number; completedAt: string }>): Promise<Map<number, boolean>> {
+      const targets = await repo.targets(tenantId, items.map((i) => ({ courseId: i.courseId, moduleId: i.moduleId })), null);
+      const known = items.flatMap((i) => {
+        const target = targets.get(`${i.courseId}\n${i.moduleId}`);
+        return target ? [{ ...i, target }] : [];
+      });
+      const ids = await repo.upsertLearners(tenantId, [...new Map(known.map((k) => [`${k.target.platformId}\n${k.learnerId}`, { id: newId(), platformId: k.target.platformId, lmsUserId: k.learnerId, email: null, name: null, isTest: false }])).values()]);
+      await repo.insert(deps.db, tenantId, known.map((k) => ({
+        id: newId(), courseId: k.target.courseId, moduleId: k.target.moduleId, userId: ids.get(`${k.target.platformId}\n${k.learnerId}`)!, score: k.score, maxScore: k.maxScore,
+        completedAt: k.completedAt, source: 'api', qualifies: meets(k.score, k.maxScore, k.target.minScore), awardId: null,
+      })));
+      return new Map(items.map((i) => [i.index, targets.has(`${i.courseId}\n${i.moduleId}`)]));
+    },
+
     /** A learner's launch of a placed module completion link completes that module. */
     async recordLaunch(s: { tenantId: string; courseId: string; lmsContextId: string; moduleId: string; lmsUserId: string }): Promise<CompletionResult> {
       const [result] = await this.ingest(s.tenantId, [{

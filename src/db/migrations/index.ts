@@ -7,6 +7,7 @@ import { sql as claims } from './004-claims.js';
 import { sql as notifications } from './005-notifications.js';
 import { sql as ags } from './006-ags.js';
 import { sql as lmsPull } from './007-lms-pull.js';
+import { sql as importIds } from './008-import.js';
 
 export interface Migration {
   version: number;
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: 'notifications', sql: notifications },
   { version: 6, name: 'ags', sql: ags },
   { version: 7, name: 'lms-pull', sql: lmsPull },
+  { version: 8, name: 'import', sql: importIds },
 ];

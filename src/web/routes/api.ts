@@ -5,14 +5,16 @@ import type { AwardService } from '../../awards/index.js';
 import type { BadgeCatalog } from '../../courses/index.js';
 import { AppError, BadRequestError, UnauthorizedError } from '../../shared/index.js';
 import { CompletionBatch, MAX_BATCH, type CompletionService } from '../../completions/index.js';
+import { ImportBody, type Importer } from '../../imports/index.js';
 import type { ApiKeyRecord, TenantService } from '../../tenancy/index.js';
 import { asyncHandler } from '../http.js';
 
 const RevokeBody = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(500) }).strict();
 
-export function apiRouter(deps: { tenants: TenantService; badges: BadgeCatalog; awards: AwardService; completions: CompletionService }): Router {
+export function apiRouter(deps: { tenants: TenantService; badges: BadgeCatalog; awards: AwardService; completions: CompletionService; importer: Importer }): Router {
   const router = Router();
-  router.use(express.json({ limit: '2mb', type: ['application/json', 'application/*+json'] }));
+  // An import carries a platform's history: it may be large; everything else is small.
+  router.use((req, res, next) => express.json({ limit: req.path === '/v1/import' ? '50mb' : '2mb', type: ['application/json', 'application/*+json'] })(req, res, next));
 
   async function apiKey(req: Request): Promise<ApiKeyRecord> {
     const auth = req.get('authorization') ?? '';
@@ -42,6 +44,14 @@ export function apiRouter(deps: { tenants: TenantService; badges: BadgeCatalog; 
     }
     const results = await deps.completions.ingest(key.tenantId, parsed.data.completions, { source: 'api', courseScope: key.courseId });
     res.json({ results });
+  }));
+
+  router.post('/v1/import', asyncHandler(async (req, res) => {
+    const key = await apiKey(req);
+    if (key.courseId) throw new AppError(403, 'scope_forbidden', 'An import needs a tenant API key, not a course key.');
+    const parsed = ImportBody.safeParse(body(req));
+    if (!parsed.success) throw new BadRequestError('invalid_import', `${parsed.error.issues[0]!.path.join('.') || 'body'}: ${parsed.error.issues[0]!.message}`);
+    res.json(await deps.importer.run(key.tenantId, parsed.data));
   }));
 
   router.post('/v1/awards/:id/revoke', asyncHandler(async (req, res) => {

@@ -1,0 +1,2 @@
+export { createImporter, type Importer } from './service.js';
+export { ImportBody } from './schema.js';
