@@ -132,3 +132,43 @@ export function alerts(o: { acceptance7d: number | null; acceptance30d: number |
   }
   return out;
 }
+
+const mean = (xs: Array<number | null>): number | null => {
+  const defined = xs.filter((x): x is number => x !== null);
+  return defined.length ? defined.reduce((a, b) => a + b, 0) / defined.length : null;
+};
+
+export interface BadgeScore { badgeId: string; les: number | null; eis: number | null }
+
+/** For one badge attribute: mean LES and EIS of the badges with it against those without, with counts. */
+export function driver(attribute: string, scores: readonly BadgeScore[], has: (badgeId: string) => boolean) {
+  const side = (list: readonly BadgeScore[]) => ({ badges: list.length, learnerEngagementScore: mean(list.map((b) => b.les)), externalImpactScore: mean(list.map((b) => b.eis)) });
+  return { attribute, with: side(scores.filter((b) => has(b.badgeId))), without: side(scores.filter((b) => !has(b.badgeId))) };
+}
+
+/**
+ * A pathway's ordered steps: learners who reached each, the repeat earner rate within the pathway,
+ * and the most common next badge (by award time) after each step.
+ */
+export function pathway(steps: ReadonlyArray<{ badgeId: string; name: string }>, awards: readonly AwardFact[], now: Date) {
+  const ids = new Set(steps.map((s) => s.badgeId));
+  const mine = awards.filter((a) => ids.has(a.badgeId));
+  const byLearner = new Map<string, AwardFact[]>();
+  for (const a of mine) byLearner.set(a.learnerId, [...(byLearner.get(a.learnerId) ?? []), a]);
+  const next = new Map<string, Map<string, number>>();
+  for (const list of byLearner.values()) {
+    const ordered = [...list].sort((x, y) => x.awardedAt.getTime() - y.awardedAt.getTime() || x.badgeId.localeCompare(y.badgeId));
+    for (let i = 0; i + 1 < ordered.length; i += 1) {
+      const counts = next.get(ordered[i]!.badgeId) ?? new Map<string, number>();
+      counts.set(ordered[i + 1]!.badgeId, (counts.get(ordered[i + 1]!.badgeId) ?? 0) + 1);
+      next.set(ordered[i]!.badgeId, counts);
+    }
+  }
+  return {
+    repeatEarnerRate: repeatEarnerRate(mine, now),
+    steps: steps.map((s) => {
+      const counts = [...(next.get(s.badgeId) ?? new Map()).entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
+      return { badgeId: s.badgeId, name: s.name, learners: new Set(mine.filter((a) => a.badgeId === s.badgeId).map((a) => a.learnerId)).size, mostCommonNext: counts[0] ? { badgeId: counts[0][0], learners: counts[0][1] } : null };
+    }),
+  };
+}

@@ -3,6 +3,8 @@
 import type { Queryable } from '../db/index.js';
 import type { AwardFact } from './metrics.js';
 
+export interface BadgeAttributes { id: string; name: string; moduleId: string; pathway: string | null; hasExpiry: boolean; alignedToSkills: boolean; position: number }
+
 export interface Scope { tenantId: string; courseId?: string | null; badgeId?: string | null; includeTest: boolean }
 
 export function analyticsRepository(db: Queryable) {
@@ -46,13 +48,14 @@ export function analyticsRepository(db: Queryable) {
       }));
     },
 
-    async badges(s: Scope): Promise<Array<{ id: string; name: string; moduleId: string }>> {
+    async badges(s: Scope): Promise<BadgeAttributes[]> {
       const params: unknown[] = [s.tenantId];
-      let sql = 'select id, name, module_id from badges where tenant_id = $1';
-      if (s.courseId) { params.push(s.courseId); sql += ` and course_id = $${params.length}`; }
-      if (s.badgeId) { params.push(s.badgeId); sql += ` and id = $${params.length}`; }
-      const rows = await db.query<{ id: string; name: string; module_id: string }>(sql + ' order by name', params);
-      return rows.map((r) => ({ id: r.id, name: r.name, moduleId: r.module_id }));
+      let sql = `select b.id, b.name, b.module_id, b.pathway, b.valid_for_days, jsonb_array_length(b.skills) as skills, m.position
+        from badges b join modules m on m.id = b.module_id where b.tenant_id = $1`;
+      if (s.courseId) { params.push(s.courseId); sql += ` and b.course_id = $${params.length}`; }
+      if (s.badgeId) { params.push(s.badgeId); sql += ` and b.id = $${params.length}`; }
+      const rows = await db.query<{ id: string; name: string; module_id: string; pathway: string | null; valid_for_days: number | null; skills: number; position: number }>(sql + ' order by b.name', params);
+      return rows.map((r) => ({ id: r.id, name: r.name, moduleId: r.module_id, pathway: r.pathway, hasExpiry: r.valid_for_days !== null, alignedToSkills: r.skills > 0, position: r.position }));
     },
 
     async modules(s: Scope): Promise<Array<{ id: string; title: string; position: number }>> {

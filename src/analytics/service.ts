@@ -3,7 +3,7 @@
 import type { Db } from '../db/index.js';
 import type { Clock } from '../shared/index.js';
 import {
-  alerts, completionToClaimGap, engagement, funnel, notificationFailureRate, overallScores, rate, repeatEarnerRate, timeToClaim, trend, type AwardFact,
+  alerts, completionToClaimGap, driver, engagement, pathway, funnel, notificationFailureRate, overallScores, rate, repeatEarnerRate, timeToClaim, trend, type AwardFact,
 } from './metrics.js';
 import { analyticsRepository, type Scope } from './repository.js';
 
@@ -66,7 +66,24 @@ export function createAnalytics(deps: { db: Db; clock: Clock }) {
         return acc;
       }, {});
 
+      const scores = perBadge.map((b) => ({ badgeId: b.badgeId, les: b.learnerEngagementScore, eis: b.externalImpactScore }));
+      const attrs = new Map(badgeList.map((b) => [b.id, b]));
+      const methods = [...new Set(inRange.map((a) => a.method))].sort();
+      const drivers = [
+        driver('aligned_to_skills', scores, (id) => attrs.get(id)!.alignedToSkills),
+        driver('part_of_pathway', scores, (id) => attrs.get(id)!.pathway !== null),
+        driver('has_expiry', scores, (id) => attrs.get(id)!.hasExpiry),
+        ...methods.map((m) => driver(`awarded_by_${m}`, scores, (id) => inRange.some((a) => a.badgeId === id && a.method === m))),
+      ];
+      const pathwayNames = [...new Set(badgeList.flatMap((b) => (b.pathway ? [b.pathway] : [])))].sort();
+      const pathways = pathwayNames.map((name) => ({
+        name,
+        ...pathway(badgeList.filter((b) => b.pathway === name).sort((x, y) => x.position - y.position || x.name.localeCompare(y.name)).map((b) => ({ badgeId: b.id, name: b.name })), inRange, now),
+      }));
+
       return {
+        drivers,
+        pathways,
         scope: { type: q.scope, tenantId: q.tenantId, courseId: q.courseId ?? null, badgeId: q.badgeId ?? null, status: q.status ?? null, includeTest: q.includeTest },
         range: { from: q.from.toISOString(), to: q.to.toISOString() },
         kpis: current,

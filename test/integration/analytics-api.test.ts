@@ -82,6 +82,12 @@ describe('analytics API', () => {
     const badges = Object.fromEntries(r.badges.map((b: { badgeId: string }) => [b.badgeId, b]));
     expect(badges[b1]).toMatchObject({ awarded: 4, accepted: 3, shared: 2, shares: 3, views: 3 });
     expect(badges[b2]).toMatchObject({ awarded: 2, accepted: 1, shared: 1, shares: 1, views: 0, externalImpactScore: 0 });
+    // Both badges are aligned to skills (the builder gives them two): none without.
+    const skills = r.drivers.find((d: { attribute: string }) => d.attribute === 'aligned_to_skills');
+    expect(skills.with.badges).toBe(2);
+    expect(skills.without).toEqual({ badges: 0, learnerEngagementScore: null, externalImpactScore: null });
+    expect(r.drivers.map((d: { attribute: string }) => d.attribute)).toEqual(['aligned_to_skills', 'part_of_pathway', 'has_expiry', 'awarded_by_api']);
+    expect(r.pathways).toEqual([]);
   });
 
   it('filters by badge and status, and answers null (not 0) for empty denominators', async () => {

@@ -126,3 +126,35 @@ describe('invariants (fast-check)', () => {
     }));
   });
 });
+
+describe('performance drivers and pathways', () => {
+  it('compares mean LES and EIS of badges with an attribute against those without, with counts', async () => {
+    const { driver } = await import('../../src/analytics/metrics.js');
+    const scores = [{ badgeId: 'a', les: 80, eis: 2 }, { badgeId: 'b', les: 60, eis: null }, { badgeId: 'c', les: 30, eis: 1 }];
+    expect(driver('aligned_to_skills', scores, (id) => id !== 'c')).toEqual({
+      attribute: 'aligned_to_skills',
+      with: { badges: 2, learnerEngagementScore: 70, externalImpactScore: 2 },
+      without: { badges: 1, learnerEngagementScore: 30, externalImpactScore: 1 },
+    });
+    expect(driver('has_expiry', scores, () => false).with).toEqual({ badges: 0, learnerEngagementScore: null, externalImpactScore: null });
+  });
+
+  it('counts learners per step, the repeat earner rate within the pathway and the most common next badge', async () => {
+    const { pathway } = await import('../../src/analytics/metrics.js');
+    const steps = [{ badgeId: 's1', name: 'Step 1' }, { badgeId: 's2', name: 'Step 2' }, { badgeId: 's3', name: 'Step 3' }];
+    const rows = [
+      award({ learnerId: 'ann', badgeId: 's1', awardedAt: hours(1) }), award({ learnerId: 'ann', badgeId: 's2', awardedAt: hours(2) }), award({ learnerId: 'ann', badgeId: 's3', awardedAt: hours(3) }),
+      award({ learnerId: 'bob', badgeId: 's1', awardedAt: hours(1) }), award({ learnerId: 'bob', badgeId: 's3', awardedAt: hours(5) }),
+      award({ learnerId: 'cat', badgeId: 's1', awardedAt: hours(1) }), award({ learnerId: 'cat', badgeId: 's2', awardedAt: hours(9) }),
+      award({ learnerId: 'dan', badgeId: 's1', awardedAt: hours(1) }),
+      award({ learnerId: 'eve', badgeId: 'elsewhere', awardedAt: hours(1) }),
+    ];
+    const p = pathway(steps, rows, hours(100));
+    expect(p.steps.map((s) => [s.badgeId, s.learners, s.mostCommonNext])).toEqual([
+      ['s1', 4, { badgeId: 's2', learners: 2 }],
+      ['s2', 2, { badgeId: 's3', learners: 1 }],
+      ['s3', 2, null],
+    ]);
+    expect(p.repeatEarnerRate).toBe(0.75);
+  });
+});
