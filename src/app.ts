@@ -85,7 +85,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   app.use('/ob', credentialPageRouter({ db, awards, badges, credentials, lti, views, clock }));
   app.use(learnerRouter({ db, awards, badges, credentials, lti, views, clock, secretKey: config.secretKey }));
   app.use(eventsInRouter({ tenants, completions, clock }));
-  app.use('/api', analyticsRouter({ db, analytics: createAnalytics({ db, clock }), tenants, lti, clock }));
+  app.use('/api', analyticsRouter({ analytics: createAnalytics({ db, clock }), tenants, lti, clock }));
   app.use('/api', apiRouter({ tenants, badges, awards, completions, importer: createImporter({ db, badges, awards, completions, credentials }) }));
   app.use(notFound());
   app.use(errorHandler(views, logger));

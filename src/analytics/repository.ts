@@ -58,6 +58,14 @@ export function analyticsRepository(db: Queryable) {
       return rows.map((r) => ({ id: r.id, name: r.name, moduleId: r.module_id, pathway: r.pathway, hasExpiry: r.valid_for_days !== null, alignedToSkills: r.skills > 0, position: r.position }));
     },
 
+    /** The course a course or badge of this tenant belongs to; null when the tenant has no such thing. */
+    async courseOf(table: 'courses' | 'badges', id: string, tenantId: string): Promise<string | null> {
+      const rows = await db.query<{ course_id: string }>(
+        table === 'courses' ? 'select id as course_id from courses where id = $1 and tenant_id = $2' : 'select course_id from badges where id = $1 and tenant_id = $2',
+        [id, tenantId]);
+      return rows[0]?.course_id ?? null;
+    },
+
     async modules(s: Scope): Promise<Array<{ id: string; title: string; position: number }>> {
       const params: unknown[] = [s.tenantId];
       let sql = 'select m.id, m.title, m.position from modules m where m.tenant_id = $1 and exists (select 1 from badges b where b.module_id = m.id';

@@ -105,6 +105,7 @@ export function createAnalytics(deps: { db: Db; clock: Clock }) {
       };
     },
     rate,
+    courseOf: repo.courseOf,
   };
 }
 

@@ -8,19 +8,21 @@ import type { BadgeCatalog } from '../courses/index.js';
 import type { Credentials } from '../credentials/index.js';
 import type { Db } from '../db/index.js';
 import { isBot, recordEvent } from '../events/index.js';
-import { AppError, newId } from '../shared/index.js';
+import { AppError } from '../shared/index.js';
+import { importRepository } from './repository.js';
 import { ImportAward, ImportBadge, ImportCompletion, ImportEvent, type ItemResult } from './schema.js';
 
 const issues = (e: { issues: Array<{ path: PropertyKey[]; message: string }> }) => e.issues.map((i) => `${i.path.join('.') || 'item'}: ${i.message}`).join('; ');
 
 export function createImporter(deps: { db: Db; badges: BadgeCatalog; awards: AwardService; completions: CompletionService; credentials: Credentials }) {
+  const repo = importRepository(deps.db);
   async function importBadges(tenantId: string, items: unknown[]): Promise<ItemResult[]> {
     const out: ItemResult[] = [];
     for (const [index, raw] of items.entries()) {
       const head = ImportBadge.safeParse(raw);
       if (!head.success) { out.push({ index, status: 'invalid', error: issues(head.error) }); continue; }
-      const existing = await deps.db.query<{ id: string }>('select id from badges where tenant_id = $1 and external_id = $2', [tenantId, head.data.externalId]);
-      if (existing[0]) { out.push({ index, status: 'duplicate', id: existing[0].id }); continue; }
+      const existing = await repo.badgeByExternalId(tenantId, head.data.externalId);
+      if (existing) { out.push({ index, status: 'duplicate', id: existing.id }); continue; }
       try {
         const badge = await deps.badges.create(tenantId, raw);
         out.push({ index, status: 'imported', id: badge.id });
@@ -38,21 +40,16 @@ export function createImporter(deps: { db: Db; badges: BadgeCatalog; awards: Awa
       const p = ImportAward.safeParse(raw);
       if (!p.success) { out.push({ index, status: 'invalid', error: issues(p.error) }); continue; }
       const a = p.data;
-      const seen = await deps.db.query<{ id: string }>('select id from awards where tenant_id = $1 and external_id = $2', [tenantId, a.externalId]);
-      if (seen[0]) { out.push({ index, status: 'duplicate', id: seen[0].id }); continue; }
-      const badge = (await deps.db.query<{ id: string; platform_id: string }>(
-        'select b.id, c.platform_id from badges b join courses c on c.id = b.course_id where b.tenant_id = $1 and b.external_id = $2', [tenantId, a.badgeExternalId]))[0];
+      const seen = await repo.awardByExternalId(tenantId, a.externalId);
+      if (seen) { out.push({ index, status: 'duplicate', id: seen.id }); continue; }
+      const badge = await repo.badgeByExternalId(tenantId, a.badgeExternalId);
       if (!badge) { out.push({ index, status: 'not_found', error: `no badge with externalId ${a.badgeExternalId}` }); continue; }
-      const userId = (await deps.db.query<{ id: string }>(
-        `insert into users (tenant_id, id, platform_id, lms_user_id, is_test) values ($1, $2, $3, $4, $5)
-         on conflict (tenant_id, platform_id, lms_user_id) do update set is_test = users.is_test or excluded.is_test returning id`,
-        [tenantId, newId(), badge.platform_id, a.learnerId, a.testAccount ?? false]))[0]!.id;
+      const userId = await repo.learner(tenantId, badge.platform_id, a.learnerId, a.testAccount ?? false);
       const issued = await deps.awards.issue({ tenantId, badgeId: badge.id, userId, method: a.method, awardedAt: new Date(a.awardedAt) });
       if (!issued.created) { out.push({ index, status: 'duplicate', id: issued.award.id, error: 'the learner already holds this badge' }); continue; }
       const award = issued.award;
       await deps.db.transaction(async (tx) => {
-        await tx.query('update awards set external_id = $2, accepted_at = $3, revoked_at = $4, is_public = $5 where id = $1',
-          [award.id, a.externalId, a.acceptedAt ?? null, a.revokedAt ?? null, a.public ?? false]);
+        await importRepository(tx).markImported(tx, award.id, { externalId: a.externalId, acceptedAt: a.acceptedAt ?? null, revokedAt: a.revokedAt ?? null, isPublic: a.public ?? false });
         const base = { tenantId, courseId: award.courseId, moduleId: award.moduleId, badgeId: award.badgeId, awardId: award.id, learnerId: userId };
         if (a.acceptedAt) await recordEvent(tx, { ...base, type: 'accepted', channel: 'lms', occurredAt: new Date(a.acceptedAt), metadata: { imported: true } });
         if (a.revokedAt) {
@@ -68,8 +65,7 @@ export function createImporter(deps: { db: Db; badges: BadgeCatalog; awards: Awa
   async function importEvents(tenantId: string, items: unknown[]): Promise<ItemResult[]> {
     const parsed = items.map((raw) => ImportEvent.safeParse(raw));
     const ids = [...new Set(parsed.flatMap((p) => (p.success ? [p.data.awardExternalId] : [])))];
-    const awards = new Map((await deps.db.query<{ id: string; external_id: string; course_id: string; module_id: string; badge_id: string; user_id: string }>(
-      'select id, external_id, course_id, module_id, badge_id, user_id from awards where tenant_id = $1 and external_id = any($2::text[])', [tenantId, ids])).map((r) => [r.external_id, r]));
+    const awards = await repo.awardsByExternalIds(tenantId, ids);
     const out: ItemResult[] = [];
     await deps.db.transaction(async (tx) => {
       for (const [index, p] of parsed.entries()) {

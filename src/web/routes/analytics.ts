@@ -3,7 +3,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Analytics } from '../../analytics/index.js';
-import type { Db } from '../../db/index.js';
 import type { Lti } from '../../lti/index.js';
 import { BadRequestError, ForbiddenError, NotFoundError, UnauthorizedError, type Clock } from '../../shared/index.js';
 import type { TenantService } from '../../tenancy/index.js';
@@ -20,7 +19,7 @@ const Query = z.object({
   ltik: z.string().optional(),
 }).strict();
 
-export function analyticsRouter(deps: { db: Db; analytics: Analytics; tenants: TenantService; lti: Lti; clock: Clock }): Router {
+export function analyticsRouter(deps: { analytics: Analytics; tenants: TenantService; lti: Lti; clock: Clock }): Router {
   const router = Router();
 
   /** Who asks: the tenant, and the one course they are limited to, if any. */
@@ -39,9 +38,9 @@ export function analyticsRouter(deps: { db: Db; analytics: Analytics; tenants: T
   }
 
   async function belongs(table: 'courses' | 'badges', id: string, tenantId: string, courseOnly: string | null): Promise<void> {
-    const rows = await deps.db.query<{ course_id: string }>(`select ${table === 'courses' ? 'id' : 'course_id'} as course_id from ${table} where id = $1 and tenant_id = $2`, [id, tenantId]);
+    const courseId = await deps.analytics.courseOf(table, id, tenantId);
     // Another tenant's (or another course's) course or badge does not exist for this caller.
-    if (!rows[0] || (courseOnly && rows[0].course_id !== courseOnly)) throw new NotFoundError(`${table === 'courses' ? 'course' : 'badge'}_not_found`, `No such ${table === 'courses' ? 'course' : 'badge'}.`);
+    if (!courseId || (courseOnly && courseId !== courseOnly)) throw new NotFoundError(`${table === 'courses' ? 'course' : 'badge'}_not_found`, `No such ${table === 'courses' ? 'course' : 'badge'}.`);
   }
 
   router.get('/v1/analytics', asyncHandler(async (req, res) => {
