@@ -122,6 +122,5 @@ button[aria-pressed=true]{background:#26324a;color:#fff}iframe{flex:1 1 600px;mi
 <button data-as="instructor">Instructor (course panel)</button><button data-as="learner">Learner (my badges)</button><button data-as="admin">Admin (organisation)</button><button data-as="deeplink">Instructor placing a link (deep linking)</button>
 <p>Each button runs a real LTI 1.3 launch: OIDC login, a signed id_token, and the tool in this frame on another origin, without third-party cookies.</p></nav>
 <iframe name="tool" title="Badgetrail" src="about:blank"></iframe></div>
-<script>document.querySelectorAll('button[data-as]').forEach(function(b){b.addEventListener('click',function(){document.querySelectorAll('button[data-as]').forEach(function(x){x.setAttribute('aria-pressed','false')});b.setAttribute('aria-pressed','true');document.querySelector('iframe').src='/launch?as='+b.dataset.as;});});
-window.addEventListener('message',function(e){if(e.data&&e.data.subject==='lti.frameResize'&&e.data.height){document.querySelector('iframe').style.height=Math.max(640,e.data.height+4)+'px';}});</script></body></html>`;
+<script>document.querySelectorAll('button[data-as]').forEach(function(b){b.addEventListener('click',function(){document.querySelectorAll('button[data-as]').forEach(function(x){x.setAttribute('aria-pressed','false')});b.setAttribute('aria-pressed','true');document.querySelector('iframe').src='/launch?as='+b.dataset.as;});});</script></body></html>`;
 }
