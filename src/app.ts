@@ -26,6 +26,7 @@ import { learnerRouter } from './web/routes/learner.js';
 import { ltiRouter } from './web/routes/lti.js';
 import { publicRouter } from './web/routes/public.js';
 import { baseHeaders } from './web/security.js';
+import { vendorRouter } from './web/vendor.js';
 import { createViews } from './web/views.js';
 
 // Resolved from this file, not the working directory: src/ in development, dist/ when built.
@@ -72,7 +73,9 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   const app: Express = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use('/static', express.static(path.join(ROOT, 'static'), { maxAge: config.env === 'production' ? '1h' : 0 }));
+  const staticMaxAge = config.env === 'production' ? '1h' : 0;
+  app.use('/static/vendor', vendorRouter(ROOT, staticMaxAge));
+  app.use('/static', express.static(path.join(ROOT, 'static'), { maxAge: staticMaxAge }));
   app.use(baseHeaders(() => lti.platforms.frameOrigins()));
   app.use(publicRouter({ db, keys: signingKeys, keyUrl: credentials.urls.key }));
   app.use('/lti', ltiRouter({ lti, views, publicUrl: config.publicUrl, completions, onInstructorLaunch: (tenantId, courseId) => {
