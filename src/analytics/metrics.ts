@@ -66,14 +66,18 @@ export function engagement(awards: readonly AwardFact[]) {
   };
 }
 
-/** Learners with ≥ 2 awards neither revoked nor expired ÷ learners with ≥ 1, among the awards given. */
+/**
+ * Learners with ≥ 2 awards neither revoked nor expired ÷ learners with ≥ 1 such award, among the
+ * awards given (§5 elides the noun: "learners with ≥ 1" is ≥ 1 award not revoked or expired). A
+ * learner whose only award was revoked or has expired holds no credential: not an earner at all.
+ */
 export function repeatEarnerRate(awards: readonly AwardFact[], now: Date): number | null {
-  const all = new Map<string, number>();
+  const live = new Map<string, number>();
   for (const a of awards) {
-    const live = !a.revokedAt && !(a.validUntil && a.validUntil <= now);
-    all.set(a.learnerId, (all.get(a.learnerId) ?? 0) + (live ? 1 : 0));
+    if (a.revokedAt || (a.validUntil && a.validUntil <= now)) continue;
+    live.set(a.learnerId, (live.get(a.learnerId) ?? 0) + 1);
   }
-  return rate([...all.values()].filter((n) => n >= 2).length, all.size);
+  return rate([...live.values()].filter((n) => n >= 2).length, live.size);
 }
 
 export function notificationFailureRate(awards: readonly AwardFact[]): number | null {

@@ -34,8 +34,8 @@ export function analyticsRepository(db: Queryable) {
                   count(*) filter (where type = 'verified' and not is_bot) as verifications,
                   count(*) filter (where type = 'notified' and metadata->>'outcome' = 'sent') as sent,
                   count(*) filter (where type = 'notified' and metadata->>'outcome' = 'failed') as failed,
-                  (select jsonb_object_agg(channel, n) from (select channel, count(*) as n from events e2 where e2.tenant_id = a.tenant_id and e2.award_id = a.id and e2.type = 'shared' group by channel) c) as shared_channels,
-                  (select jsonb_object_agg(channel, n) from (select channel, count(*) as n from events e3 where e3.tenant_id = a.tenant_id and e3.award_id = a.id and e3.type = 'viewed' and not e3.is_bot group by channel) v) as view_sources
+                  (select jsonb_object_agg(channel, n) from (select channel, count(*) as n from events e2 where e2.tenant_id = a.tenant_id and e2.award_id = a.id and e2.type = 'shared' and channel is not null group by channel) c) as shared_channels,
+                  (select jsonb_object_agg(channel, n) from (select coalesce(channel, 'direct') as channel, count(*) as n from events e3 where e3.tenant_id = a.tenant_id and e3.award_id = a.id and e3.type = 'viewed' and not e3.is_bot group by 1) v) as view_sources
            from events e where e.tenant_id = a.tenant_id and e.award_id = a.id
          ) e on true
          where a.tenant_id = $1${w.sql}`,

@@ -5,6 +5,7 @@ import type { Clock } from '../shared/index.js';
 import {
   alerts, completionToClaimGap, driver, engagement, pathway, funnel, notificationFailureRate, overallScores, rate, repeatEarnerRate, timeToClaim, trend, type AwardFact,
 } from './metrics.js';
+import { perCourse, timeline } from './breakdowns.js';
 import { analyticsRepository, type Scope } from './repository.js';
 
 export type AwardStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
@@ -88,7 +89,10 @@ export function createAnalytics(deps: { db: Db; clock: Clock }) {
         range: { from: q.from.toISOString(), to: q.to.toISOString() },
         kpis: current,
         allTime: kpis(filtered, badgeList.length, now),
-        trends: Object.fromEntries(numeric.map((k) => [k, trend(current[k], before[k])])),
+        trends: {
+          ...(Object.fromEntries(numeric.map((k) => [k, trend(current[k], before[k])])) as Record<(typeof numeric)[number], number | null>),
+          medianHoursToClaim: trend(current.timeToClaim.medianHours, before.timeToClaim.medianHours),
+        },
         rolling,
         modules: moduleList.map((m) => {
           const g = gaps.get(m.id);
@@ -101,6 +105,8 @@ export function createAnalytics(deps: { db: Db; clock: Clock }) {
           sharing: count((a) => a.sharedChannels),
           viewing: count((a) => a.viewSources),
         },
+        timeline: timeline(inRange, q.from, q.to),
+        courses: perCourse(inRange, [...new Set(inRange.map((a) => a.courseId))].sort()),
         alerts: alerts({ acceptance7d: rolling.acceptanceRate7d, acceptance30d: rolling.acceptanceRate30d, notificationFailureRate: current.notificationFailureRate }),
       };
     },

@@ -74,7 +74,7 @@ export function createImporter(deps: { db: Db; badges: BadgeCatalog; awards: Awa
         const award = awards.get(e.awardExternalId);
         if (!award) { out.push({ index, status: 'not_found', error: `no imported award ${e.awardExternalId}` }); continue; }
         await recordEvent(tx, {
-          tenantId, type: e.type, channel: e.channel ?? (e.type === 'notified' ? 'email' : null), occurredAt: new Date(e.occurredAt),
+          tenantId, type: e.type, channel: e.channel ?? null, occurredAt: new Date(e.occurredAt),
           isBot: (e.type === 'viewed' || e.type === 'verified') && e.userAgent !== undefined && isBot(e.userAgent),
           courseId: award.course_id, moduleId: award.module_id, badgeId: award.badge_id, awardId: award.id, learnerId: award.user_id,
           metadata: { imported: true, ...(e.outcome ? { outcome: e.outcome } : {}) },
