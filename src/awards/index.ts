@@ -2,3 +2,4 @@ export { createAwardService, type AwardService, type AcceptChannel } from './ser
 export type { Award, AwardMethod, AwardState } from './repository.js';
 export { createNotifier, type Notifier } from './notifications.js';
 export { createSmtpMailer, type Mailer, type OutgoingMail } from './mailer.js';
+export { REMINDER_COOLDOWN_MS, type BadgeLearner, type LearnerListOptions, type RemindOptions, type RemindResult, type RemindSkipReason } from './reminders.js';

@@ -63,8 +63,65 @@ export const toAward = (r: AwardRow): Award => ({
   credential: credentialOf(r.credential_jwt), credentialJwt: r.credential_jwt, credentialDi: r.credential_di,
 });
 
+/** One award of a badge as the instructor's learner list needs it, before its state is worked out. */
+export interface BadgeAwardRow {
+  awardId: string; userId: string; name: string | null; email: string | null; isTest: boolean;
+  awardedAt: Date; acceptedAt: Date | null; revokedAt: Date | null; validUntil: Date | null;
+  notificationsSent: number; notificationsFailed: number; lastNotifiedAt: Date | null;
+  lastRemindedAt: Date | null; notificationQueued: boolean;
+}
+
+type BadgeAwardSqlRow = {
+  id: string; user_id: string; name: string | null; email: string | null; is_test: boolean; awarded_at: Date; accepted_at: Date | null;
+  revoked_at: Date | null; valid_until: Date | null; sent: number | null; failed: number | null; last_sent_at: Date | null;
+  last_reminder_at: Date | null; queued: boolean | null;
+};
+
 export function awardRepository(db: Queryable) {
   return {
+    /** The badge's course, when the badge is the tenant's. */
+    async badgeCourse(q: Queryable, tenantId: string, badgeId: string): Promise<string | null> {
+      if (!UUID.test(badgeId)) return null;
+      const rows = await q.query<{ course_id: string }>('select course_id from badges where tenant_id = $1 and id = $2', [tenantId, badgeId]);
+      return rows[0]?.course_id ?? null;
+    },
+
+    /** Every award of a badge with its learner and its notification history (`notified` events, the queue). */
+    async awardsOfBadge(q: Queryable, tenantId: string, badgeId: string, opts: { includeTest: boolean; awardIds?: readonly string[] }): Promise<BadgeAwardRow[]> {
+      const rows = await q.query<BadgeAwardSqlRow>(
+        `select a.id, a.user_id, u.name, u.email, a.is_test, a.awarded_at, a.accepted_at, a.revoked_at, a.valid_until,
+           ev.sent, ev.failed, ev.last_sent_at, nq.last_reminder_at, nq.queued
+         from awards a join users u on u.tenant_id = a.tenant_id and u.id = a.user_id
+         left join lateral (
+           select count(*) filter (where e.metadata->>'outcome' = 'sent')::int as sent, count(*) filter (where e.metadata->>'outcome' = 'failed')::int as failed,
+             max(e.occurred_at) filter (where e.metadata->>'outcome' = 'sent') as last_sent_at
+           from events e where e.tenant_id = a.tenant_id and e.award_id = a.id and e.type = 'notified') ev on true
+         left join lateral (
+           select max(n.created_at) filter (where n.kind = 'reminder') as last_reminder_at, bool_or(n.status = 'queued') as queued
+           from notifications n where n.tenant_id = a.tenant_id and n.award_id = a.id) nq on true
+         where a.tenant_id = $1 and a.badge_id = $2 and ($3::boolean or not a.is_test) and ($4::uuid[] is null or a.id = any($4::uuid[]))`,
+        [tenantId, badgeId, opts.includeTest, opts.awardIds ? opts.awardIds.filter((id) => UUID.test(id)) : null]);
+      return rows.map((r) => ({
+        awardId: r.id, userId: r.user_id, name: r.name, email: r.email, isTest: r.is_test, awardedAt: r.awarded_at, acceptedAt: r.accepted_at,
+        revokedAt: r.revoked_at, validUntil: r.valid_until, notificationsSent: r.sent ?? 0, notificationsFailed: r.failed ?? 0,
+        lastNotifiedAt: r.last_sent_at, lastRemindedAt: r.last_reminder_at, notificationQueued: r.queued ?? false,
+      }));
+    },
+
+    /** Holds the badge's award rows until the transaction ends, so two reminders of one award run one after the other. */
+    async lockAwardsOfBadge(q: Queryable, tenantId: string, badgeId: string): Promise<void> {
+      await q.query('select id from awards where tenant_id = $1 and badge_id = $2 order by id for update', [tenantId, badgeId]);
+    },
+
+    /** New claim links (by their hashes); the previous link of each award stops working. */
+    async setClaimTokens(q: Queryable, tenantId: string, items: ReadonlyArray<{ awardId: string; hash: string }>, expiresAt: Date): Promise<void> {
+      if (items.length === 0) return;
+      await q.query(
+        `update awards a set claim_token_hash = x.hash, claim_expires_at = $4
+         from unnest($2::uuid[], $3::text[]) as x(id, hash) where a.tenant_id = $1 and a.id = x.id`,
+        [tenantId, items.map((i) => i.awardId), items.map((i) => i.hash), expiresAt]);
+    },
+
     /** Everything issuing needs about the tenant, the badges and the learners of a batch. */
     async issueContexts(tenantId: string, badgeIds: string[], userIds: string[]) {
       const tenant = await db.query<{ name: string; issuer_url: string | null; issuer_email: string | null }>(

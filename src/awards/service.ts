@@ -11,6 +11,7 @@ class GoneError extends AppError {
 }
 import { createIssuance } from './issuance.js';
 import type { Notifier } from './notifications.js';
+import { createReminders } from './reminders.js';
 import { awardRepository, type Award, type AwardState } from './repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,6 +21,7 @@ export type AcceptChannel = 'lms' | 'email';
 export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number; notifier: Notifier; onAccepted?: (award: Award) => Promise<void> }) {
   const repo = awardRepository(deps.db);
   const issuance = createIssuance(deps);
+  const reminders = createReminders(deps);
 
   async function require(awardId: string): Promise<Award> {
     const award = UUID.test(awardId) ? await repo.find(awardId) : null;
@@ -30,6 +32,8 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
   return {
     issue: issuance.issue,
     issueBatch: issuance.issueBatch,
+    badgeLearners: reminders.badgeLearners,
+    remindUnclaimed: reminders.remindUnclaimed,
     find: (awardId: string) => (UUID.test(awardId) ? repo.find(awardId) : Promise.resolve(null)),
     require,
 

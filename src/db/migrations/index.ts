@@ -8,6 +8,7 @@ import { sql as notifications } from './005-notifications.js';
 import { sql as ags } from './006-ags.js';
 import { sql as lmsPull } from './007-lms-pull.js';
 import { sql as importIds } from './008-import.js';
+import { sql as reminders } from './009-reminders.js';
 
 export interface Migration {
   version: number;
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   { version: 6, name: 'ags', sql: ags },
   { version: 7, name: 'lms-pull', sql: lmsPull },
   { version: 8, name: 'import', sql: importIds },
+  { version: 9, name: 'reminders', sql: reminders },
 ];
