@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-const DOMAINS = ['lti', 'tenancy', 'courses', 'completions', 'awards', 'credentials', 'events', 'analytics', 'imports', 'admin', 'demo'];
+const DOMAINS = ['lti', 'tenancy', 'courses', 'completions', 'awards', 'credentials', 'events', 'analytics', 'imports', 'exports', 'admin', 'demo'];
 
 // Any folder of src/ may import another domain through its index.ts only.
 const throughIndex = DOMAINS.flatMap((d) => [`../${d}/*`, `!../${d}/index.js`, `../../${d}/*`, `!../../${d}/index.js`]);
@@ -41,7 +41,7 @@ export default tseslint.config(
   restrict(['src/shared/**'], { paths: ['ltijs', 'express', 'handlebars', ...drivers], patterns: ['../*', '!../shared/*'] }),
   restrict(['src/db/**'], { paths: ['ltijs', 'express', 'handlebars'], patterns: DOMAINS.map((d) => `../${d}/**`).concat(['../web/**', '../app.js']) }),
   restrict(['src/lti/**'], { paths: ['handlebars', ...drivers], patterns: ['../web/**', '../app.js'] }),
-  restrict(['src/{tenancy,courses,completions,awards,credentials,events,analytics,imports}/**'], { paths: ['ltijs', 'express', 'handlebars', ...drivers], patterns: ['../web/**', '../app.js'] }),
+  restrict(['src/{tenancy,courses,completions,awards,credentials,events,analytics,imports,exports}/**'], { paths: ['ltijs', 'express', 'handlebars', ...drivers], patterns: ['../web/**', '../app.js'] }),
   restrict(['src/web/**'], { paths: ['ltijs', ...drivers], patterns: [] }),
   restrict(['src/admin/**', 'src/demo/**'], { paths: ['ltijs', 'express', 'handlebars', ...drivers], patterns: ['../web/*', '!../web/demo-lms.js'] }),
   restrict(['src/*.ts'], { paths: ['ltijs', 'handlebars', ...drivers], patterns: [] }),
