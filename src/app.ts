@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Config } from './config.js';
 import { createAnalytics } from './analytics/index.js';
+import { createExports } from './exports/index.js';
 import { createImporter } from './imports/index.js';
 import { createAwardService, createNotifier, createSmtpMailer } from './awards/index.js';
 import { createCompletionService, createLmsPull } from './completions/index.js';
@@ -16,6 +17,7 @@ import { systemClock, type Clock, type Logger, createLogger } from './shared/ind
 import { createTenantService } from './tenancy/index.js';
 import { errorHandler, notFound } from './web/errors.js';
 import { analyticsRouter } from './web/routes/analytics.js';
+import { exportsRouter } from './web/routes/exports.js';
 import { apiRouter } from './web/routes/api.js';
 import { appViewsRouter } from './web/routes/app-views.js';
 import { credentialPageRouter } from './web/routes/credential-page.js';
@@ -23,8 +25,10 @@ import { obRouter } from './web/routes/ob.js';
 import { eventsInRouter } from './web/routes/events-in.js';
 import { instructorRouter } from './web/routes/instructor.js';
 import { learnerRouter } from './web/routes/learner.js';
+import { panelRouter } from './web/routes/panel.js';
 import { ltiRouter } from './web/routes/lti.js';
 import { publicRouter } from './web/routes/public.js';
+import { remindersRouter } from './web/routes/reminders.js';
 import { baseHeaders } from './web/security.js';
 import { vendorRouter } from './web/vendor.js';
 import { createViews } from './web/views.js';
@@ -69,6 +73,8 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   const completions = createCompletionService({ db, awards, clock, claimUrl: (token) => `${config.publicUrl}/claim/${token}` });
   const lmsPull = createLmsPull({ db, ingest: (t, items, o) => completions.ingest(t, items, o), secretKey: config.secretKey, logger });
   const views = createViews(path.join(ROOT, 'views'));
+  const analytics = createAnalytics({ db, clock });
+  const importer = createImporter({ db, badges, awards, completions, credentials });
 
   const app: Express = express();
   app.disable('x-powered-by');
@@ -83,13 +89,17 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
     lmsPull.pullCourse(tenantId, courseId).catch((err) => logger.warn('LMS pull failed', { course: courseId, error: String(err) }));
   } }));
   app.use('/app', instructorRouter({ lti, views, courses, completions, clock }));
+  app.use('/app', remindersRouter({ lti, awards }));
   app.use('/app', appViewsRouter({ lti, views, courses, tenants, badges, awards }));
+  app.use('/app', panelRouter({ lti, views, analytics, courses, awards, clock }));
   app.use('/ob', obRouter({ db, credentials, badges }));
   app.use('/ob', credentialPageRouter({ db, awards, badges, credentials, lti, views, clock }));
   app.use(learnerRouter({ db, awards, badges, credentials, lti, views, clock, secretKey: config.secretKey }));
   app.use(eventsInRouter({ tenants, completions, clock }));
-  app.use('/api', analyticsRouter({ analytics: createAnalytics({ db, clock }), tenants, lti, clock }));
-  app.use('/api', apiRouter({ tenants, badges, awards, completions, importer: createImporter({ db, badges, awards, completions, credentials }) }));
+  app.use('/api', analyticsRouter({ analytics, tenants, lti, clock }));
+  // Exports compute badges and modules through the analytics service: the API's numbers by construction.
+  app.use('/api', exportsRouter({ exports: createExports({ db, analytics, clock }), analytics, tenants, lti, clock }));
+  app.use('/api', apiRouter({ tenants, badges, awards, completions, importer }));
   app.use(notFound());
   app.use(errorHandler(views, logger));
 
@@ -111,7 +121,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
 
   return {
     app,
-    services: { tenants, courses, badges, credentials, signingKeys, awards, completions, notifier, lmsPull, lti },
+    services: { tenants, courses, badges, credentials, signingKeys, awards, completions, notifier, lmsPull, lti, analytics, importer },
     async close() {
       clearInterval(sweep);
       clearInterval(drain);

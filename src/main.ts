@@ -6,7 +6,7 @@ import { isListening, startAdminSocket } from './admin/socket.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { migrate, openDatabase } from './db/index.js';
 import { DEMO_COURSE, seedDemo } from './demo/seed.js';
-import { createLogger } from './shared/index.js';
+import { createLogger, systemClock } from './shared/index.js';
 import { startDemoLms } from './web/demo-lms.js';
 
 async function start(): Promise<void> {
@@ -48,7 +48,7 @@ async function start(): Promise<void> {
   let demo: Awaited<ReturnType<typeof startDemoLms>> | undefined;
   if (config.demo.enabled) {
     demo = await startDemoLms({ host: config.host, port: config.demo.lmsPort, toolUrl: config.publicUrl, course: DEMO_COURSE });
-    await seedDemo({ db, tenants: built.services.tenants, lti: built.services.lti }, demo);
+    await seedDemo({ db, tenants: built.services.tenants, lti: built.services.lti, importer: built.services.importer, clock: systemClock }, demo);
     lines.push(`Demo LMS: ${demo.issuer}/  (open it and launch as instructor, learner or admin)`);
   }
   for (const l of lines) process.stdout.write(l + '\n');
