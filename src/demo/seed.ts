@@ -33,4 +33,18 @@ export async function seedDemo(
   await deps.db.query('insert into courses (tenant_id, id, platform_id, lms_context_id, title, label) values ($1, $2, $3, $4, $5, $6)', [tenant.id, newId(), platform.id, DEMO_COURSE.id, DEMO_COURSE.title, 'DS101']);
   const history = generateHistory({ courseId: DEMO_COURSE.id, modules: MODULES, learners: 60, testAccounts: 2, days: 60, now: deps.clock.now(), seed: 2026, prefix: 'demo' });
   await deps.importer.run(tenant.id, history);
+  await nameDemoLearners(deps.db, tenant.id);
+}
+
+const FIRST = ['Ada', 'Ben', 'Chloé', 'Dev', 'Elif', 'Femi', 'Greta', 'Hiro', 'Ines', 'Jonas', 'Kira', 'Luis', 'Maya', 'Noor', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sami', 'Tara'];
+const LAST = ['Andersen', 'Bauer', 'Costa', 'Diallo', 'Evans', 'Fischer', 'García', 'Haddad', 'Ivanova', 'Jensen', 'Kowalski', 'Laurent'];
+
+/** Imports carry learner ids only; the demo's instructors should see people in the learner list. */
+async function nameDemoLearners(db: Db, tenantId: string): Promise<void> {
+  await db.query(
+    `update users set name = ($2::text[])[1 + (substring(lms_user_id from '[0-9]+$')::int % $4)] || ' ' || ($3::text[])[1 + (substring(lms_user_id from '[0-9]+$')::int % $5)],
+       email = lms_user_id || '@students.demo.example'
+     where tenant_id = $1 and lms_user_id like 'demo-learner-%' and name is null`,
+    [tenantId, FIRST, LAST, FIRST.length, LAST.length],
+  );
 }

@@ -28,23 +28,42 @@ async function api(query: Record<string, string>): Promise<any> {
   return res.json();
 }
 
-async function openPanel(button: string, heading: string): Promise<FrameLocator> {
-  const frame = await demo.launchAs(button, /.+/);
-  await frame.getByRole('link', { name: 'Analytics' }).click();
+/** Rejects after `ms` instead of waiting for ever: frame.evaluate() has no timeout of its own. */
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer after ${ms} ms`)), ms))]);
+}
+
+const framePath = () => {
+  const url = demo.page.frame({ name: 'tool' })?.url();
+  return url && url.startsWith(demo.toolOrigin) ? `${new URL(url).pathname} ${new URL(url).searchParams.get('ltik')}` : '';
+};
+
+/** Launches from the LMS, waits for the new launch's landing page, then opens its Analytics tab. */
+async function openPanel(button: string, landing: string, heading: string): Promise<FrameLocator> {
+  const before = framePath();
+  await demo.page.getByRole('button', { name: button }).click();
+  // A new launch is a new ltik: never act on the page of the previous launch while the frame navigates.
+  await expect.poll(() => { const now = framePath(); return now !== before && now.startsWith(`${landing} `); }, { timeout: 30_000 }).toBe(true);
+  await demo.tool().getByRole('link', { name: 'Analytics' }).click();
+  await expect.poll(() => framePath().startsWith('/app/analytics '), { timeout: 30_000 }).toBe(true);
   await expect.poll(() => demo.tool().getByRole('heading', { level: 1, name: heading }).isVisible(), { timeout: 20_000 }).toBe(true);
+  await chartsReady();
   await demo.expectCrossSiteAndCookieless('/app/analytics');
   return demo.tool();
 }
 
+/** panel.js (a module script, run after the page is parsed) has drawn its charts. */
+const chartsReady = () => expect.poll(() => within(5_000, 'charts', demo.toolFrame().evaluate(() => Object.keys((window as any).badgetrailCharts ?? {}).length)).catch(() => 0), { timeout: 30_000 }).toBeGreaterThan(0);
+
 /** Pixels a chart's canvas has painted (not transparent): a blank canvas has none. */
-const painted = (id: string) => demo.toolFrame().evaluate((chartId) => {
+const painted = (id: string) => within(10_000, `chart ${id}`, demo.toolFrame().evaluate((chartId) => {
   const canvas = document.getElementById(`chart-${chartId}`) as HTMLCanvasElement | null;
   if (!canvas) return -1;
   const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
   let n = 0;
   for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n += 1;
   return n;
-}, id);
+}, id));
 
 const tile = (frame: FrameLocator, label: string) => frame.locator('.tile', { has: frame.locator('.tile-label', { hasText: label }) }).locator('.tile-value').textContent();
 const filters = () => Object.fromEntries(new URL(demo.toolFrame().url()).searchParams);
@@ -56,17 +75,17 @@ async function download(frame: FrameLocator, name: string, within: string): Prom
 
 async function axeViolations(): Promise<string[]> {
   // evaluate() is not subject to the page's CSP, which (rightly) refuses inline scripts.
-  await demo.toolFrame().evaluate(AXE_SOURCE);
-  const found = await demo.toolFrame().evaluate(async () => {
+  await within(20_000, 'axe-core load', demo.toolFrame().evaluate(AXE_SOURCE));
+  const found = await within(60_000, 'axe-core run', demo.toolFrame().evaluate(async () => {
     const r = await (window as any).axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
-  });
+  }));
   return found.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical').map((v: any) => `${v.id} (${v.impact}): ${v.nodes.join(', ')}`);
 }
 
 describe('analytics panel in the LMS frame', { timeout: 150_000 }, () => {
   it('opens for the instructor with every chart drawn and the API\'s numbers', async () => {
-    const frame = await openPanel('Instructor (course panel)', COURSE);
+    const frame = await openPanel('Instructor (course panel)', '/app/course', COURSE);
     for (const id of ['gap', 'funnel', 'timeToClaim', 'awarding', 'sharing', 'viewing', 'timeline']) expect(await painted(id), id).toBeGreaterThan(500);
     const f = await frame.locator('input[name=from]').inputValue();
     const t = await frame.locator('input[name=to]').inputValue();
@@ -86,6 +105,7 @@ describe('analytics panel in the LMS frame', { timeout: 150_000 }, () => {
     await frame.locator('select[name=status]').selectOption('accepted');
     await frame.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => filters().status).toBe('accepted');
+    await chartsReady();
     const q = filters();
     const numbers = await api({ from: q.from!, to: q.to!, status: 'accepted' });
     await expect.poll(() => tile(demo.tool(), 'Awarded')).toBe(String(numbers.kpis.awarded));
@@ -131,7 +151,7 @@ describe('analytics panel in the LMS frame', { timeout: 150_000 }, () => {
   });
 
   it('opens the organisation scope for the admin, drills into the course and a badge with its learners', async () => {
-    const frame = await openPanel('Admin (organisation)', 'Organisation analytics');
+    const frame = await openPanel('Admin (organisation)', '/app/org', 'Organisation analytics');
     const courses = await frame.locator('#table-courses tbody tr td:first-child').allTextContents();
     expect(courses).toContain(COURSE);
     const org = await api({ from: await frame.locator('input[name=from]').inputValue(), to: await frame.locator('input[name=to]').inputValue() });
@@ -142,8 +162,10 @@ describe('analytics panel in the LMS frame', { timeout: 150_000 }, () => {
 
     await frame.getByRole('link', { name: COURSE }).click();
     await expect.poll(() => demo.tool().getByRole('heading', { level: 1, name: COURSE }).isVisible()).toBe(true);
+    await chartsReady();
     await demo.tool().locator('#table-badges a', { hasText: 'Responsible Data Practitioner' }).click();
     await expect.poll(() => demo.tool().getByRole('heading', { level: 1, name: 'Responsible Data Practitioner' }).isVisible()).toBe(true);
+    await chartsReady();
     const states = await demo.tool().locator('#table-learners tbody tr td:nth-child(3)').allTextContents();
     expect(states.length).toBeGreaterThan(0);
     expect(states.some((s) => s.startsWith('claimed'))).toBe(true);
