@@ -1,5 +1,5 @@
 // The facts the metrics need, for one tenant and scope: each award with its event counts (bots
-// left out of views and verifications), and the qualifying completions with their award's state.
+// left out of views and verifications) read from the award_stats rollup, never from raw events.
 import type { Queryable } from '../db/index.js';
 import type { AwardFact } from './metrics.js';
 
@@ -26,18 +26,9 @@ export function analyticsRepository(db: Queryable) {
         shared_channels: Record<string, number> | null; view_sources: Record<string, number> | null;
       }>(
         `select a.id, a.badge_id, a.user_id, a.module_id, a.course_id, a.method, a.awarded_at, a.accepted_at, a.revoked_at, a.valid_until, a.is_public,
-           coalesce(e.shares, 0)::int as shares, coalesce(e.views, 0)::int as views, coalesce(e.verifications, 0)::int as verifications,
-           coalesce(e.sent, 0)::int as sent, coalesce(e.failed, 0)::int as failed, e.shared_channels, e.view_sources
-         from awards a left join lateral (
-           select count(*) filter (where type = 'shared') as shares,
-                  count(*) filter (where type = 'viewed' and not is_bot) as views,
-                  count(*) filter (where type = 'verified' and not is_bot) as verifications,
-                  count(*) filter (where type = 'notified' and metadata->>'outcome' = 'sent') as sent,
-                  count(*) filter (where type = 'notified' and metadata->>'outcome' = 'failed') as failed,
-                  (select jsonb_object_agg(channel, n) from (select channel, count(*) as n from events e2 where e2.tenant_id = a.tenant_id and e2.award_id = a.id and e2.type = 'shared' and channel is not null group by channel) c) as shared_channels,
-                  (select jsonb_object_agg(channel, n) from (select coalesce(channel, 'direct') as channel, count(*) as n from events e3 where e3.tenant_id = a.tenant_id and e3.award_id = a.id and e3.type = 'viewed' and not e3.is_bot group by 1) v) as view_sources
-           from events e where e.tenant_id = a.tenant_id and e.award_id = a.id
-         ) e on true
+           coalesce(s.shares, 0) as shares, coalesce(s.views, 0) as views, coalesce(s.verifications, 0) as verifications,
+           coalesce(s.notified_sent, 0) as sent, coalesce(s.notified_failed, 0) as failed, s.shared_channels, s.view_sources
+         from awards a left join award_stats s on s.tenant_id = a.tenant_id and s.award_id = a.id
          where a.tenant_id = $1${w.sql}`,
         [s.tenantId, ...w.params],
       );

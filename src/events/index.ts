@@ -1,5 +1,6 @@
 // The append-only event log (PRODUCT.md §4). Each state change writes its event in the same
-// transaction as the change, through the Queryable of that transaction.
+// transaction as the change, through the Queryable of that transaction. Counted events also bump
+// the award's award_stats row there, by a trigger on events (migration 010), whoever inserts them.
 import type { Queryable } from '../db/index.js';
 
 export type EventType = 'awarded' | 'notified' | 'accepted' | 'shared' | 'viewed' | 'verified' | 'revoked' | 'expired' | 'visibility_changed';

@@ -1,10 +1,9 @@
 // The database layer on the engine this run uses (PGlite, or PostgreSQL when DATABASE_URL is set):
 // migrations, the tenant_id rule, number parsing, transactions and the schema's own checks.
-import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { migrate, migrations, openPglite, openPostgres, type Db } from '../../src/db/index.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, migrations, type Db } from '../../src/db/index.js';
+import { createEmptyDb, createTestDb, type TestDb } from '../support/db.js';
 
 let testDb: TestDb;
 let db: Db;
@@ -17,39 +16,6 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-/** An empty (never migrated) database of this run's engine. */
-async function emptyDatabase(): Promise<{ db: Db; drop(): Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    const fresh = await openPglite();
-    return { db: fresh, drop: () => fresh.close() };
-  }
-  // Named like createTestDb's databases, so the run's teardown drops it if this file does not.
-  const name = `bt_test_${inject('pgTemplate').split('_').pop()}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const own = new URL(url);
-  own.pathname = `/${name}`;
-  const fresh = await openPostgres(own.toString(), 2);
-  return {
-    db: fresh,
-    async drop() {
-      await fresh.close();
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      // pool.end() resolves before its sockets are gone; let them go before dropping.
-      for (let i = 0; i < 50; i++) {
-        const left = await c.query('select 1 from pg_stat_activity where datname = $1', [name]);
-        if (left.rowCount === 0) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      await c.query(`drop database if exists ${name}`);
-      await c.end();
-    },
-  };
-}
 
 const versions = (rows: Array<{ version: number }>) => rows.map((r) => r.version);
 
@@ -65,7 +31,7 @@ describe('migrate()', () => {
   describe('on an empty database', () => {
     let empty: { db: Db; drop(): Promise<void> };
     beforeAll(async () => {
-      empty = await emptyDatabase();
+      empty = await createEmptyDb();
     });
     afterAll(async () => {
       await empty?.drop();

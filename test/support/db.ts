@@ -40,3 +40,30 @@ export async function createTestDb(): Promise<TestDb> {
     },
   };
 }
+
+/** A never migrated database of this run's engine (named like createTestDb's, so the run's teardown drops it if its file does not). */
+export async function createEmptyDb(): Promise<{ db: Db; drop(): Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const fresh = await openPglite();
+    return { db: fresh, drop: () => fresh.close() };
+  }
+  const name = `bt_test_${inject('pgTemplate').split('_').pop()}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  const fresh = await openPostgres(own.toString(), 2);
+  return {
+    db: fresh,
+    async drop() {
+      await fresh.close();
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}

@@ -9,6 +9,8 @@ import { sql as ags } from './006-ags.js';
 import { sql as lmsPull } from './007-lms-pull.js';
 import { sql as importIds } from './008-import.js';
 import { sql as reminders } from './009-reminders.js';
+import { sql as awardStats } from './010-award-stats.js';
+import { sql as eventsByMonth } from './011-events-by-month.js';
 
 export interface Migration {
   version: number;
@@ -26,4 +28,6 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: 'lms-pull', sql: lmsPull },
   { version: 8, name: 'import', sql: importIds },
   { version: 9, name: 'reminders', sql: reminders },
+  { version: 10, name: 'award-stats', sql: awardStats },
+  { version: 11, name: 'events-by-month', sql: eventsByMonth },
 ];
