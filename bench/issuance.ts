@@ -56,10 +56,10 @@ export async function benchIssuance(built: BuiltApp, db: Db, opts: { awards: num
   });
   void credentials;
   return [
-    { name: 'raw RS256 signatures', perSecond: raw },
-    { name: 'awards issued one by one, VC-JWT path', perSecond: single, ratio: single / raw },
-    { name: `awards issued in batches of ${BATCH}`, perSecond: batched, ratio: batched / raw, target: 0.6 },
-    { name: 'awards given a Data Integrity proof', perSecond: dataIntegrity, ratio: dataIntegrity / raw },
-    { name: 'peak RSS (MB)', perSecond: peakRss() },
+    { name: 'raw RS256 signatures', value: raw },
+    { name: 'awards issued one by one, VC-JWT path', value: single, ratio: single / raw },
+    { name: `awards issued in batches of ${BATCH}`, value: batched, ratio: batched / raw, ratioTarget: '≥ 0.6' },
+    { name: 'awards given a Data Integrity proof', value: dataIntegrity, ratio: dataIntegrity / raw },
+    { name: 'peak RSS of the process so far', value: peakRss(), unit: 'MB' },
   ];
 }

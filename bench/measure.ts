@@ -1,12 +1,21 @@
-// Measuring helpers: operations per second over a fixed count, and the process's peak RSS.
+// Measuring helpers: operations per second over a fixed count, latency percentiles, the process's
+// peak RSS (lifetime, and sampled over one phase), and a loopback HTTP server for the app.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { resourceUsage } from 'node:process';
+import type { RequestListener } from 'node:http';
 
 export interface BenchResult {
   name: string;
-  perSecond: number;
+  value: number;
+  /** "/s" by default. */
+  unit?: string;
   ratio?: number;
-  target?: number;
+  /** What the figure should reach, as text printed beside it ("≥ 5,000 /s", "≤ 100 ms"). */
+  target?: string;
+  /** The ratio's target, when the target is on the ratio. */
+  ratioTarget?: string;
 }
 
 export async function rate(label: string, count: number, op: () => Promise<void>): Promise<number> {
@@ -18,5 +27,50 @@ export async function rate(label: string, count: number, op: () => Promise<void>
   return perSecond;
 }
 
+/** Each run's duration in ms, in order. */
+export async function timings(count: number, op: (i: number) => Promise<void>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const start = performance.now();
+    await op(i);
+    out.push(performance.now() - start);
+  }
+  return out;
+}
+
+/** Continuous percentile (linear interpolation), p in 0..1. */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const k = (s.length - 1) * p;
+  const lo = Math.floor(k);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (k - lo);
+}
+
 /** Peak resident set size of this process so far, in MB. */
 export const peakRss = (): number => resourceUsage().maxRSS / 1024;
+
+/** Samples the RSS every 50 ms until stopped; returns the highest seen in MB (the phase's own peak). */
+export function sampleRss(): { stop(): number } {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage.rss()) / 1_048_576;
+    },
+  };
+}
+
+/** Serves a request listener on 127.0.0.1 (an ephemeral port). */
+export async function serve(listener: RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

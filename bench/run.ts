@@ -1,17 +1,34 @@
-// `npm run bench -- [issuance]`: runs the benchmarks in this process, on PGlite (in memory) or on
-// the PostgreSQL server of DATABASE_URL (a scratch database, dropped afterwards), and prints each
-// figure with its ratio to the raw operation measured in the same run.
+// `npm run bench -- [issuance] [ingest] [views] [analytics]`: runs the benchmarks in this process,
+// on PGlite (in memory) or on the PostgreSQL server of DATABASE_URL (a scratch database, dropped
+// afterwards), and prints each figure with its ratio to the raw operation measured in the same run
+// and, where the issue sets one, its target beside it. Sizes come from the environment (BENCH_*).
 import os from 'node:os';
 import pg from 'pg';
-import { buildApp } from '../src/app.js';
+import { buildApp, type BuiltApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { migrate, openPglite, openPostgres, type Db } from '../src/db/index.js';
 import { createLogger } from '../src/shared/index.js';
+import { benchAnalytics } from './analytics.js';
+import { benchIngest } from './ingest.js';
 import { benchIssuance } from './issuance.js';
-import type { BenchResult } from './measure.js';
+import { peakRss, type BenchResult } from './measure.js';
+import { benchViews } from './views.js';
 
+const env = (name: string, fallback: number) => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
+  return v;
+};
+
+const all: Record<string, (built: BuiltApp, db: Db) => Promise<BenchResult[]>> = {
+  issuance: (b, db) => benchIssuance(b, db, { awards: env('BENCH_AWARDS', 2000), diAwards: env('BENCH_DI_AWARDS', 100) }),
+  ingest: (b, db) => benchIngest(b, db, { completions: env('BENCH_COMPLETIONS', 10_000) }),
+  views: (b, db) => benchViews(b, db, { seconds: env('BENCH_VIEW_SECONDS', 10), connections: env('BENCH_VIEW_CONNECTIONS', 10) }),
+  analytics: (b, db) => benchAnalytics(b, db, {
+    learners: env('BENCH_LEARNERS', 2_000), courses: env('BENCH_COURSES', 10), modules: env('BENCH_MODULES', 5), days: env('BENCH_DAYS', 180), runs: env('BENCH_ANALYTICS_RUNS', 20),
+  }),
+};
 const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const all = { issuance: benchIssuance } as const;
 const selected = which.length ? which : Object.keys(all);
 for (const name of selected) if (!(name in all)) throw new Error(`unknown benchmark: ${name} (known: ${Object.keys(all).join(', ')})`);
 
@@ -41,6 +58,8 @@ async function scratchDatabase(): Promise<{ db: Db; engine: string; drop(): Prom
   };
 }
 
+const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 10 ? 1 : 2));
+
 const { db, engine, drop } = await scratchDatabase();
 try {
   await migrate(db);
@@ -48,13 +67,17 @@ try {
   const built = await buildApp({ config, db, logger: createLogger('silent') });
   console.log(`Badgetrail benchmarks · ${engine} · Node ${process.version} · ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length} · ${new Date().toISOString().slice(0, 10)}`);
   for (const name of selected) {
-    const results: BenchResult[] = await all[name as keyof typeof all](built, db, { awards: Number(process.env.BENCH_AWARDS ?? 2000), diAwards: Number(process.env.BENCH_DI_AWARDS ?? 100) });
-    console.log(`\n${name}`);
+    const started = Date.now();
+    const results = await all[name]!(built, db);
+    console.log(`\n${name} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     for (const r of results) {
-      const ratio = r.ratio === undefined ? '' : `  ratio ${r.ratio.toFixed(2)}${r.target ? ` (target ≥ ${r.target})` : ''}`;
-      console.log(`  ${r.name.padEnd(40)} ${r.perSecond.toFixed(0).padStart(8)}${r.name.includes('RSS') ? '' : ' /s'}${ratio}`);
+      const unit = r.unit ?? '/s';
+      const ratio = r.ratio === undefined ? '' : `  ratio ${r.ratio.toFixed(r.ratio < 0.1 ? 3 : 2)}${r.ratioTarget ? ` (target ${r.ratioTarget})` : ''}`;
+      const target = r.target ? `  [target ${r.target}]` : '';
+      console.log(`  ${r.name.padEnd(46)} ${fmt(r.value).padStart(9)} ${unit.padEnd(3)}${ratio}${target}`);
     }
   }
+  console.log(`\npeak RSS of the whole run: ${fmt(peakRss())} MB`);
   await built.close();
 } finally {
   await drop();

@@ -33,7 +33,7 @@ async function start(): Promise<void> {
   const admin = await startAdminSocket(config.adminSocket, {
     tenants: built.services.tenants,
     platforms: built.services.lti.platforms,
-    signingKeys: built.services.signingKeys, lmsPull: built.services.lmsPull,
+    signingKeys: built.services.signingKeys, lmsPull: built.services.lmsPull, importer: built.services.importer,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = built.app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));

@@ -10,7 +10,9 @@ import { sendAdminCommand } from './socket.js';
 async function main(argv: string[]): Promise<number> {
   loadDotEnv();
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
-  const result = usageProblem(argv) ?? (await sendAdminCommand(config.adminSocket, argv)) ?? (await runDirect(argv, config));
+  // A large seed runs for minutes inside the server before it answers.
+  const timeoutMs = argv[0] === 'seed' ? 24 * 3_600_000 : undefined;
+  const result = usageProblem(argv) ?? (await sendAdminCommand(config.adminSocket, argv, timeoutMs)) ?? (await runDirect(argv, config));
   for (const line of result.out) (result.code === 0 ? process.stdout : process.stderr).write(line + '\n');
   return result.code;
 }
@@ -21,7 +23,7 @@ async function runDirect(argv: string[], config: ReturnType<typeof loadConfig>) 
     await migrate(db);
     const built = await buildApp({ config, db, logger: createLogger('silent') });
     try {
-      return await runAdminCommand(argv, { tenants: built.services.tenants, platforms: built.services.lti.platforms, signingKeys: built.services.signingKeys, lmsPull: built.services.lmsPull });
+      return await runAdminCommand(argv, { tenants: built.services.tenants, platforms: built.services.lti.platforms, signingKeys: built.services.signingKeys, lmsPull: built.services.lmsPull, importer: built.services.importer });
     } finally {
       await built.close();
     }

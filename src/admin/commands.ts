@@ -4,15 +4,20 @@
 import { parseArgs } from 'node:util';
 import type { LmsPull } from '../completions/index.js';
 import type { SigningKeyStore } from '../credentials/index.js';
+import type { Importer } from '../imports/index.js';
 import type { PlatformRegistry } from '../lti/index.js';
-import { AppError } from '../shared/index.js';
+import { AppError, type Clock } from '../shared/index.js';
 import type { TenantService } from '../tenancy/index.js';
+import { FlagError, runSeed } from './seed.js';
 
 export interface AdminServices {
   lmsPull?: LmsPull;
   tenants: TenantService;
   platforms: PlatformRegistry;
   signingKeys: SigningKeyStore;
+  /** For `seed`: the import path the synthetic history goes through, and the server's clock. */
+  importer?: Importer;
+  clock?: Clock;
 }
 
 export interface AdminResult {
@@ -30,15 +35,22 @@ const USAGE = [
   '  platform connect --id <platform id> --kind canvas|moodle --base-url <url> --token <token>',
   '  apikey create --tenant <id> [--course <id>]',
   '  keys rotate --tenant <id>',
+  '  seed --learners <n> --courses <n> --modules <n> --days <n> [--tenant <id>] [--seed <n>]',
 ];
 
 class UsageError extends Error {}
 
-const COMMANDS = new Set(['tenant create', 'tenant list', 'platform add', 'platform list', 'platform remove', 'platform connect', 'apikey create', 'keys rotate']);
+const COMMANDS = new Set(['tenant create', 'tenant list', 'platform add', 'platform list', 'platform remove', 'platform connect', 'apikey create', 'keys rotate', 'seed']);
+// Commands of one word; the others are "<group> <action>".
+const SINGLE = new Set(['seed']);
+const commandOf = (argv: readonly string[]) => {
+  const words = SINGLE.has(argv[0] ?? '') ? 1 : 2;
+  return { name: argv.slice(0, words).join(' '), rest: argv.slice(words) };
+};
 
 /** Usage errors answered without touching the database. */
 export function usageProblem(argv: readonly string[]): AdminResult | null {
-  const name = argv.slice(0, 2).join(' ');
+  const { name } = commandOf(argv);
   if (COMMANDS.has(name)) return null;
   return { code: 2, out: [argv.length ? `error: unknown command: ${name}` : 'error: no command given', ...USAGE] };
 }
@@ -50,7 +62,8 @@ function need(values: Record<string, unknown>, name: string): string {
 }
 
 export async function runAdminCommand(argv: readonly string[], s: AdminServices): Promise<AdminResult> {
-  const [group, action, ...rest] = argv;
+  const { name: command, rest } = commandOf(argv);
+  const [group, action] = argv;
   const out: string[] = [];
   try {
     const { values } = parseArgs({
@@ -61,9 +74,10 @@ export async function runAdminCommand(argv: readonly string[], s: AdminServices)
         'auth-url': { type: 'string' }, 'token-url': { type: 'string' }, 'jwks-url': { type: 'string' },
         deployment: { type: 'string', multiple: true }, id: { type: 'string' }, course: { type: 'string' }, product: { type: 'string' },
         kind: { type: 'string' }, 'base-url': { type: 'string' }, token: { type: 'string' },
+        learners: { type: 'string' }, courses: { type: 'string' }, modules: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' },
       },
     });
-    switch (`${group ?? ''} ${action ?? ''}`) {
+    switch (SINGLE.has(command) ? command : `${group ?? ''} ${action ?? ''}`) {
       case 'tenant create': {
         const t = await s.tenants.create(need(values, 'name'));
         out.push(`created tenant "${t.name}"`, t.id);
@@ -123,15 +137,21 @@ export async function runAdminCommand(argv: readonly string[], s: AdminServices)
         out.push(...keys.map((k) => `new ${k.alg} key ${k.kid}`), 'previous keys stay published for verification');
         break;
       }
+      case 'seed':
+        out.push(...(await runSeed(values, s)));
+        break;
       default:
         throw new UsageError(group ? `unknown command: ${[group, action].filter(Boolean).join(' ')}` : 'no command given');
     }
     return { code: 0, out };
   } catch (err) {
-    if (err instanceof UsageError) return { code: 2, out: [`error: ${err.message}`, ...USAGE] };
+    // `seed` explains bad input in one line; the older commands add the usage text.
+    const usage = SINGLE.has(command) ? [] : USAGE;
+    if (err instanceof UsageError) return { code: 2, out: [`error: ${err.message}`, ...usage] };
+    if (err instanceof FlagError) return { code: 2, out: [`error: ${err.message}`] };
     if (err instanceof AppError) return { code: 1, out: [`error: ${err.message}`] };
     if (err instanceof TypeError && 'code' in err && String((err as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
-      return { code: 2, out: [`error: ${err.message}`, ...USAGE] };
+      return { code: 2, out: [`error: ${err.message}`, ...usage] };
     }
     return { code: 1, out: [`error: ${(err as Error).message}`] };
   }

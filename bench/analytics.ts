@@ -1,0 +1,69 @@
+// Analytics benchmark: a history seeded through `admin seed` (the import path), then p50 / p95 of
+// GET /api/v1/analytics over HTTP at course and at organisation scope, against one full sequential
+// scan of the events table measured in the same run (index scans off). The seed's own rate rides
+// along.
+import { performance } from 'node:perf_hooks';
+import type { BuiltApp } from '../src/app.js';
+import { runAdminCommand } from '../src/admin/commands.js';
+import type { Db } from '../src/db/index.js';
+import { percentile, sampleRss, serve, timings, type BenchResult } from './measure.js';
+
+export interface AnalyticsBenchOptions { learners: number; courses: number; modules: number; days: number; runs: number }
+
+async function fullScan(db: Db): Promise<{ ms: number; rows: number }> {
+  return db.transaction(async (tx) => {
+    await tx.query('set local enable_indexscan = off');
+    await tx.query('set local enable_indexonlyscan = off');
+    await tx.query('set local enable_bitmapscan = off');
+    const start = performance.now();
+    const rows = (await tx.query<{ n: number }>('select count(*)::int as n from events'))[0]!.n;
+    return { ms: performance.now() - start, rows };
+  });
+}
+
+export async function benchAnalytics(built: BuiltApp, db: Db, o: AnalyticsBenchOptions): Promise<BenchResult[]> {
+  const { tenants, lti, signingKeys, importer, courses } = built.services;
+  const seedRss = sampleRss();
+  const seeded = await runAdminCommand(['seed', '--learners', String(o.learners), '--courses', String(o.courses), '--modules', String(o.modules), '--days', String(o.days)],
+    { tenants, platforms: lti.platforms, signingKeys, importer });
+  const seedPeak = seedRss.stop();
+  if (seeded.code !== 0) throw new Error(seeded.out.join('\n'));
+  for (const line of seeded.out.slice(0, -1)) process.stderr.write(`  seed: ${line}\n`);
+  const tenantId = seeded.out.at(-1)!;
+  const awards = (await db.query<{ n: number }>('select count(*)::int as n from awards where tenant_id = $1', [tenantId]))[0]!.n;
+  const seconds = Number(/took ([\d.]+) s/.exec(seeded.out.join('\n'))?.[1]);
+  const key = (await tenants.createApiKey(tenantId)).key;
+  const courseIds = (await courses.listCourses(tenantId)).map((c) => c.id);
+  const now = Date.now();
+  const range = `from=${new Date(now - o.days * 86_400_000).toISOString()}&to=${new Date(now).toISOString()}`;
+
+  const server = await serve(built.app);
+  try {
+    const get = async (query: string) => {
+      const res = await fetch(`${server.url}/api/v1/analytics?${range}&${query}`, { headers: { authorization: `Bearer ${key}` } });
+      if (res.status !== 200) throw new Error(`analytics answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+    };
+    await get(`scope=course&courseId=${courseIds[0]}`); // warm up
+    const rss = sampleRss();
+    const course = await timings(o.runs, (i) => get(`scope=course&courseId=${courseIds[i % courseIds.length]}`));
+    const org = await timings(Math.max(3, Math.ceil(o.runs / 2)), () => get(''));
+    const peak = rss.stop();
+    const scans = [await fullScan(db), await fullScan(db), await fullScan(db)];
+    const scan = percentile(scans.map((s) => s.ms), 0.5);
+    process.stderr.write(`  analytics: tenant of ${awards} awards; events table ${scans[0]!.rows} rows; ${course.length} course and ${org.length} org requests\n`);
+    const orgP95 = percentile(org, 0.95);
+    return [
+      { name: `seed via import path (${awards} awards, ${seconds.toFixed(0)} s)`, value: awards / seconds },
+      { name: 'peak RSS during the seed', value: seedPeak, unit: 'MB', target: '≤ 400 MB' },
+      { name: `full scan of events (${scans[0]!.rows} rows)`, value: scan, unit: 'ms' },
+      { name: 'course scope p50', value: percentile(course, 0.5), unit: 'ms', ratio: percentile(course, 0.5) / scan },
+      { name: 'course scope p95', value: percentile(course, 0.95), unit: 'ms', ratio: percentile(course, 0.95) / scan, target: '≤ 100 ms' },
+      { name: 'org scope p50', value: percentile(org, 0.5), unit: 'ms', ratio: percentile(org, 0.5) / scan },
+      { name: 'org scope p95', value: orgP95, unit: 'ms', ratio: orgP95 / scan, target: '≤ 300 ms', ratioTarget: '≤ 0.1' },
+      { name: 'peak RSS during the queries', value: peak, unit: 'MB', target: '≤ 400 MB' },
+    ];
+  } finally {
+    await server.close();
+  }
+}
