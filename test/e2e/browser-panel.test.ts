@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { parse } from 'csv-parse/sync';
 import type { Download, FrameLocator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoBrowser, type DemoBrowser } from '../support/demo-browser.js';
+import { DESKTOP, startDemoBrowser, within, type DemoBrowser } from '../support/demo-browser.js';
 
 const COURSE = 'Introduction to Data Science';
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -28,24 +28,12 @@ async function api(query: Record<string, string>): Promise<any> {
   return res.json();
 }
 
-/** Rejects after `ms` instead of waiting for ever: frame.evaluate() has no timeout of its own. */
-function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer after ${ms} ms`)), ms))]);
-}
-
-const framePath = () => {
-  const url = demo.page.frame({ name: 'tool' })?.url();
-  return url && url.startsWith(demo.toolOrigin) ? `${new URL(url).pathname} ${new URL(url).searchParams.get('ltik')}` : '';
-};
-
 /** Launches from the LMS, waits for the new launch's landing page, then opens its Analytics tab. */
 async function openPanel(button: string, landing: string, heading: string): Promise<FrameLocator> {
-  const before = framePath();
-  await demo.page.getByRole('button', { name: button }).click();
-  // A new launch is a new ltik: never act on the page of the previous launch while the frame navigates.
-  await expect.poll(() => { const now = framePath(); return now !== before && now.startsWith(`${landing} `); }, { timeout: 30_000 }).toBe(true);
+  await demo.launchAs(button, /.+/);
+  await expect.poll(() => demo.framePath().startsWith(`${landing} `), { timeout: 30_000 }).toBe(true);
   await demo.tool().getByRole('link', { name: 'Analytics' }).click();
-  await expect.poll(() => framePath().startsWith('/app/analytics '), { timeout: 30_000 }).toBe(true);
+  await expect.poll(() => demo.framePath().startsWith('/app/analytics '), { timeout: 30_000 }).toBe(true);
   await expect.poll(() => demo.tool().getByRole('heading', { level: 1, name: heading }).isVisible(), { timeout: 20_000 }).toBe(true);
   await chartsReady();
   await demo.expectCrossSiteAndCookieless('/app/analytics');
@@ -68,9 +56,17 @@ const painted = (id: string) => within(10_000, `chart ${id}`, demo.toolFrame().e
 const tile = (frame: FrameLocator, label: string) => frame.locator('.tile', { has: frame.locator('.tile-label', { hasText: label }) }).locator('.tile-value').textContent();
 const filters = () => Object.fromEntries(new URL(demo.toolFrame().url()).searchParams);
 
-async function download(frame: FrameLocator, name: string, within: string): Promise<Download> {
-  const [file] = await Promise.all([demo.page.waitForEvent('download'), frame.locator(within).getByRole('link', { name }).first().click()]);
+async function download(frame: FrameLocator, name: string, scope: string): Promise<Download> {
+  const [file] = await Promise.all([demo.page.waitForEvent('download'), frame.locator(scope).getByRole('link', { name }).first().click()]);
   return file;
+}
+
+/** At 360 px (a small phone, the LMS frame a little narrower) nothing makes the page scroll sideways. */
+async function fitsSmallScreen(name: string): Promise<void> {
+  await demo.resize({ width: 360, height: 740 });
+  const o = await demo.overflow(`${name} @ 360`);
+  await demo.resize(DESKTOP);
+  expect(o.contentWidth, `${name} scrolls sideways at 360 px`).toBeLessThanOrEqual(o.frameWidth);
 }
 
 async function axeViolations(): Promise<string[]> {
@@ -95,6 +91,7 @@ describe('analytics panel in the LMS frame', { timeout: 150_000 }, () => {
     expect(gapRows.map((r) => [r[1]!.replace(' gap jumps here', ''), Number(r[2]), Number(r[3])])).toEqual(numbers.modules.map((m: any) => [m.title, m.qualifyingCompletions, m.accepted]));
     expect(await frame.locator('tr.jump').count()).toBe(1); // the demo's gap jumps at one module
     await demo.screenshots('panel-instructor');
+    await fitsSmallScreen('panel-instructor');
     expect(await axeViolations()).toEqual([]);
     expect(demo.problems).toEqual([]);
   });
@@ -158,6 +155,7 @@ describe('analytics panel in the LMS frame', { timeout: 150_000 }, () => {
     expect(await tile(frame, 'Awarded')).toBe(String(org.kpis.awarded));
     for (const id of ['gap', 'funnel', 'timeline']) expect(await painted(id), id).toBeGreaterThan(500);
     await demo.screenshots('panel-admin');
+    await fitsSmallScreen('panel-admin');
     expect(await axeViolations()).toEqual([]);
 
     await frame.getByRole('link', { name: COURSE }).click();
@@ -171,6 +169,7 @@ describe('analytics panel in the LMS frame', { timeout: 150_000 }, () => {
     expect(states.some((s) => s.startsWith('claimed'))).toBe(true);
     expect(states.some((s) => s === 'not yet claimed')).toBe(true);
     await demo.screenshots('panel-badge');
+    await fitsSmallScreen('panel-badge');
     expect(await axeViolations()).toEqual([]);
     expect(demo.problems).toEqual([]);
   });

@@ -77,7 +77,8 @@ describe('claim notifications', () => {
     smtp.refuse = null;
     expect(await row(awardId)).toMatchObject({ status: 'queued', attempts: 1 });
     expect(await notified(awardId)).toEqual([]);
-    await app.testDb.db.query('update notifications set next_attempt_at = now() where award_id = $1', [awardId]);
+    // A second in the past: the database's now() has microseconds, the worker's clock milliseconds.
+    await app.testDb.db.query("update notifications set next_attempt_at = now() - interval '1 second' where award_id = $1", [awardId]);
     await app.built.services.notifier.processDue();
     expect(await row(awardId)).toMatchObject({ status: 'sent', attempts: 2 });
     expect(await notified(awardId)).toEqual([['email', 'sent']]);

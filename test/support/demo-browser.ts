@@ -17,6 +17,16 @@ export const MOBILE = { width: 390, height: 844 };
 
 const strip = (url: string) => url.replace(/ltik=[^&\s]+/g, 'ltik=…');
 
+/**
+ * Rejects after `ms` instead of waiting for ever: frame.evaluate() has no timeout of its own, and a
+ * cross-site frame that is navigating or starved of CPU may not answer. Shared by the browser tests.
+ */
+export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer after ${ms} ms`)), ms); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 export async function startDemoBrowser(name: string) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const [toolPort, lmsPort, host] = await Promise.all([freePort(), freePort(), hostForLocalhost()]);
@@ -81,8 +91,16 @@ export async function startDemoBrowser(name: string) {
   const shots = screenshotter(page, toolFrame, notes);
   return {
     toolOrigin, lmsOrigin, page, context, problems, notes, tool, toolFrame, close, cookiesBlocked: cookiesBlocked!, ...shots,
+    /** The tool frame's path and launch token: a new launch has a new token. */
+    framePath(): string {
+      const url = page.frame({ name: 'tool' })?.url();
+      return url && url.startsWith(toolOrigin) ? `${new URL(url).pathname} ${new URL(url).searchParams.get('ltik')}` : '';
+    },
     async launchAs(button: string, heading: string | RegExp): Promise<FrameLocator> {
+      const before = this.framePath();
       await page.getByRole('button', { name: button }).click();
+      // Never act on the previous launch's page while the frame navigates to the new one.
+      await expect.poll(() => { const now = this.framePath(); return now !== '' && now !== before; }, { timeout: 30_000 }).toBe(true);
       await expect.poll(() => tool().getByRole('heading', { level: 1, name: heading }).isVisible(), { timeout: 20_000 }).toBe(true);
       return tool();
     },
@@ -137,15 +155,16 @@ function screenshotter(page: Page, toolFrame: () => Frame, notes: string[]) {
   async function resize(size: { width: number; height: number }): Promise<void> {
     await page.setViewportSize(size);
     const iframeWidth = () => page.locator('iframe[name=tool]').evaluate((el) => el.clientWidth);
-    await expect.poll(async () => (await toolFrame().evaluate(() => window.innerWidth)) === (await iframeWidth())).toBe(true);
+    const frameWidth = () => within(5_000, 'tool frame width', toolFrame().evaluate(() => window.innerWidth)).catch(() => -1);
+    await expect.poll(async () => (await frameWidth()) === (await iframeWidth()), { timeout: 30_000 }).toBe(true);
     // Two animation frames, or half a second: a frame that is not rendering (navigating, hidden)
     // never runs requestAnimationFrame, and the test must not wait for it forever.
     const painted = () => new Promise<void>((r) => {
       requestAnimationFrame(() => requestAnimationFrame(() => r()));
       setTimeout(r, 500);
     });
-    await toolFrame().evaluate(painted);
-    await page.evaluate(painted);
+    await within(10_000, 'tool frame paint', toolFrame().evaluate(painted));
+    await within(10_000, 'LMS page paint', page.evaluate(painted));
   }
 
   // The whole page at one width. Not `fullPage: true`: that grows the viewport during the capture,
@@ -159,11 +178,11 @@ function screenshotter(page: Page, toolFrame: () => Frame, notes: string[]) {
 
   /** Horizontal overflow inside the tool frame, which a person would have to scroll sideways to read. */
   async function overflow(name: string): Promise<{ contentWidth: number; frameWidth: number; wide: string[] }> {
-    const o = await toolFrame().evaluate(() => ({
+    const o = await within(15_000, `layout of ${name}`, toolFrame().evaluate(() => ({
       frameWidth: document.documentElement.clientWidth,
       contentWidth: document.documentElement.scrollWidth,
       wide: Array.from(document.querySelectorAll('main table, main .card')).filter((el) => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map((el) => `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().width)}px`),
-    }));
+    })));
     notes.push(`layout ${name}: frame ${o.frameWidth}px, content ${o.contentWidth}px${o.contentWidth > o.frameWidth ? ' (scrolls sideways)' : ''}${o.wide.length ? `; too wide: ${o.wide.join(', ')}` : ''}`);
     return o;
   }
