@@ -11,6 +11,7 @@ class GoneError extends AppError {
 }
 import { createIssuance } from './issuance.js';
 import type { Notifier } from './notifications.js';
+import { createPageViews, type PageRequest } from './public-page.js';
 import { createReminders } from './reminders.js';
 import { awardRepository, type Award, type AwardState } from './repository.js';
 
@@ -22,6 +23,7 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
   const repo = awardRepository(deps.db);
   const issuance = createIssuance(deps);
   const reminders = createReminders(deps);
+  const pages = createPageViews(deps.db);
 
   async function require(awardId: string): Promise<Award> {
     const award = UUID.test(awardId) ? await repo.find(awardId) : null;
@@ -36,6 +38,8 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
     remindUnclaimed: reminders.remindUnclaimed,
     find: (awardId: string) => (UUID.test(awardId) ? repo.find(awardId) : Promise.resolve(null)),
     require,
+    /** What the award's HTML page shows, and its `viewed` event where the request counts one (committed before this resolves). */
+    openPage: (req: PageRequest) => (UUID.test(req.awardId) ? pages.open({ ...req, awardId: req.awardId.toLowerCase() }) : Promise.resolve(null)),
 
     /** The award a claim link points at, while the link is valid and the award not revoked. */
     async byClaimToken(token: string): Promise<Award> {

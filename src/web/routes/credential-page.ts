@@ -2,7 +2,7 @@
 // Data Integrity-signed JSON for JSON / JSON-LD clients, the compact VC-JWT for application/vc+jwt
 // or ?format=jwt; baked PNG/SVG downloads; and verification with a `verified` event.
 import { Router, type Request, type Response } from 'express';
-import type { AwardService, Award } from '../../awards/index.js';
+import type { AwardService, Award, AwardPage } from '../../awards/index.js';
 import type { BadgeCatalog } from '../../courses/index.js';
 import type { Credentials } from '../../credentials/index.js';
 import { bakePng, bakeSvg, defaultBadgeSvg, linkedInAddToProfileUrl } from '../../credentials/index.js';
@@ -20,34 +20,33 @@ export function credentialPageRouter(deps: { db: Db; awards: AwardService; badge
   async function visibleAward(req: Request): Promise<{ award: Award; owner: boolean }> {
     const award = await deps.awards.find(String(req.params.id));
     if (!award) throw new NotFoundError('credential_not_found', 'No such credential.');
-    const token = launchToken(req);
-    const session = token ? await deps.lti.sessions.resolve(token) : null;
+    const session = await sessionOf(req);
     const owner = !!session && session.tenantId === award.tenantId && session.userId === award.userId;
     if (!award.isPublic && !owner) throw new NotFoundError('credential_not_found', 'No such credential.');
     return { award, owner };
   }
+  async function sessionOf(req: Request) {
+    const token = launchToken(req);
+    return token ? deps.lti.sessions.resolve(token) : null;
+  }
 
   router.get('/credentials/:id', asyncHandler(async (req, res) => {
-    const { award, owner } = await visibleAward(req);
-    res.vary('Accept');
     const wanted = req.query.format === 'jwt' ? 'application/vc+jwt' : req.query.format === 'json' ? 'application/ld+json' : req.accepts(['text/html', 'application/ld+json', 'application/json', 'application/vc+jwt']);
-    if (wanted === 'application/vc+jwt') {
-      res.type('application/vc+jwt').send(award.credentialJwt);
+    if (wanted === 'application/vc+jwt' || wanted === 'application/json' || wanted === 'application/ld+json') {
+      const { award } = await visibleAward(req);
+      res.vary('Accept');
+      if (wanted === 'application/vc+jwt') res.type('application/vc+jwt').send(award.credentialJwt);
+      else res.type(wanted).send(JSON.stringify(await deps.awards.withDataIntegrity(award)));
       return;
     }
-    if (wanted === 'application/json' || wanted === 'application/ld+json') {
-      res.type(wanted).send(JSON.stringify(await deps.awards.withDataIntegrity(award)));
-      return;
-    }
-    if (!owner) await recordView(req, res, award);
-    const badge = (await deps.badges.get(award.badgeId))!;
-    const issuer = (await deps.credentials.issuerDocs.issuer(award.tenantId))!;
-    const learnerName = award.showName || owner ? await deps.awards.learnerName(award) : null;
+    const { award, owner } = await openPage(req, res);
+    const { badge, issuer } = award;
+    const learnerName = award.showName || owner ? award.learnerName : null;
     const url = deps.credentials.urls.credential(award.id);
     const image = deps.credentials.badgeImageUrl(badge);
     const now = deps.clock.now();
     // A PNG can only be baked from a PNG image; the SVG works for every badge.
-    const hasPng = badge.imageId ? (await deps.badges.image(badge.imageId))?.contentType === 'image/png' : false;
+    const hasPng = badge.imageType === 'image/png';
     const state = award.revokedAt ? 'revoked' : award.validUntil && award.validUntil <= now ? 'expired' : 'valid';
     res.type('html').send(deps.views.render('credential', {
       title: badge.name,
@@ -61,18 +60,25 @@ export function credentialPageRouter(deps: { db: Db; awards: AwardService; badge
     }));
   }));
 
-  // A view of the public page: its source from `src` or the referrer; crawlers and link-preview bots
-  // recorded apart; the same browser within 30 minutes counts once (a short first-party cookie
-  // scoped to this page: no IP address or other identity is stored).
-  async function recordView(req: Request, res: Response, award: Award): Promise<void> {
+  // The page and its view, in one statement (see awards/public-page.ts). A view's source comes from
+  // `src` or the referrer; crawlers and link-preview bots are recorded apart; the same browser
+  // within 30 minutes counts once (a short first-party cookie scoped to this page: no IP address
+  // or other identity is stored); the learner's own visits are not views.
+  async function openPage(req: Request, res: Response): Promise<{ award: AwardPage; owner: boolean }> {
+    const id = String(req.params.id).toLowerCase();
+    const session = await sessionOf(req);
     const bot = isBot(req.get('user-agent'));
-    const cookie = `bt_v_${award.id.replace(/-/g, '').slice(0, 12)}`;
-    if (!bot && (req.get('cookie') ?? '').split(/;\s*/).some((c) => c.startsWith(`${cookie}=`))) return;
-    await recordEvent(deps.db, {
-      tenantId: award.tenantId, type: 'viewed', channel: sourceOf(req.get('referer'), req.query.src), isBot: bot, occurredAt: deps.clock.now(),
-      courseId: award.courseId, moduleId: award.moduleId, badgeId: award.badgeId, awardId: award.id, learnerId: award.userId,
+    const cookie = `bt_v_${id.replace(/-/g, '').slice(0, 12)}`;
+    const repeat = !bot && (req.get('cookie') ?? '').split(/;\s*/).some((c) => c.startsWith(`${cookie}=`));
+    const award = await deps.awards.openPage({
+      awardId: id, record: !repeat, viewer: session && { tenantId: session.tenantId, userId: session.userId },
+      channel: sourceOf(req.get('referer'), req.query.src), isBot: bot, occurredAt: deps.clock.now(),
     });
-    if (!bot) res.append('Set-Cookie', `${cookie}=1; Max-Age=1800; Path=/ob/credentials/${award.id}; HttpOnly; SameSite=Lax${req.secure ? '; Secure' : ''}`);
+    const owner = !!award && !!session && session.tenantId === award.tenantId && session.userId === award.userId;
+    if (!award || (!award.isPublic && !owner)) throw new NotFoundError('credential_not_found', 'No such credential.');
+    res.vary('Accept');
+    if (!owner && !repeat && !bot) res.append('Set-Cookie', `${cookie}=1; Max-Age=1800; Path=/ob/credentials/${award.id}; HttpOnly; SameSite=Lax${req.secure ? '; Secure' : ''}`);
+    return { award, owner };
   }
 
   router.get('/credentials/:id/baked.:format', asyncHandler(async (req, res) => {
