@@ -66,7 +66,17 @@ const toPlatform = (r: PlatformRow): Platform => ({
   deploymentIds: r.deployment_ids ?? [],
 });
 
+/**
+ * How long frame origins are kept in memory. Every response needs them (frame-ancestors), so they
+ * are not read per request; this process's own changes clear them at once, another server
+ * process's changes are seen within this time.
+ */
+const FRAME_ORIGINS_TTL_MS = 10_000;
+
 export function createPlatformRegistry({ db, ltijsStore, ltijsKey }: { db: Db; ltijsStore: LtijsStore; ltijsKey: string }) {
+  const originsCache = new Map<string, { origins: Promise<string[]>; until: number }>();
+  const forgetOrigins = () => originsCache.clear();
+
   async function find(q: Queryable, where: string, params: unknown[]): Promise<Platform[]> {
     const rows = await q.query<PlatformRow>(`${SELECT} where ${where} order by p.created_at`, params);
     return rows.map(toPlatform);
@@ -124,11 +134,13 @@ export function createPlatformRegistry({ db, ltijsStore, ltijsKey }: { db: Db; l
           await tx.query('insert into deployments (tenant_id, platform_id, deployment_id) values ($1, $2, $3)', [v.tenantId, id, d]);
         }
       });
+      forgetOrigins();
       const platform = (await find(db, 'p.id = $1', [id]))[0]!;
       try {
         await writeLtijsDocuments(platform);
       } catch (err) {
         await db.query('delete from platforms where id = $1', [id]);
+        forgetOrigins();
         throw err;
       }
       return platform;
@@ -141,6 +153,7 @@ export function createPlatformRegistry({ db, ltijsStore, ltijsKey }: { db: Db; l
       await db.query('update platforms set auth_url = $2, token_url = $3, jwks_url = $4, active = $5 where id = $1', [
         id, next.authUrl, next.tokenUrl, next.jwksUrl, next.active,
       ]);
+      forgetOrigins();
       await writeLtijsPlatform(next);
       return next;
     },
@@ -149,6 +162,7 @@ export function createPlatformRegistry({ db, ltijsStore, ltijsKey }: { db: Db; l
       const p = (await find(db, 'p.id = $1', [id]))[0];
       if (!p) throw new NotFoundError('platform_not_found', `unknown platform: ${id}`);
       await db.query('delete from platforms where id = $1', [id]);
+      forgetOrigins();
       const owner = { platformUrl: p.issuer, clientId: p.clientId };
       for (const c of ['platform', 'publickey', 'privatekey']) await ltijsStore.Delete(c, owner);
       await ltijsStore.Delete('platformStatus', { id: p.ltijsKid });
@@ -169,6 +183,7 @@ export function createPlatformRegistry({ db, ltijsStore, ltijsKey }: { db: Db; l
          where id = $1 and not ($2 = any(frame_origins))`,
         [platformId, origin],
       );
+      forgetOrigins();
     },
 
     get: async (id: string) => (await find(db, 'p.id = $1', [id]))[0] ?? null,
@@ -176,12 +191,17 @@ export function createPlatformRegistry({ db, ltijsStore, ltijsKey }: { db: Db; l
     byIssuer: (issuer: string) => find(db, 'p.issuer = $1', [issuer]),
 
     /** Origins allowed to frame the tool: one tenant's platforms, or every active platform. */
-    async frameOrigins(tenantId?: string): Promise<string[]> {
-      const rows = await db.query<{ origin: string }>(
+    frameOrigins(tenantId?: string): Promise<string[]> {
+      const key = tenantId ?? '*';
+      const hit = originsCache.get(key);
+      if (hit && hit.until > Date.now()) return hit.origins;
+      const origins = db.query<{ origin: string }>(
         `select distinct unnest(frame_origins) as origin from platforms where active and ($1::uuid is null or tenant_id = $1) order by 1`,
         [tenantId ?? null],
-      );
-      return rows.map((r) => r.origin);
+      ).then((rows) => rows.map((r) => r.origin));
+      originsCache.set(key, { origins, until: Date.now() + FRAME_ORIGINS_TTL_MS });
+      origins.catch(() => originsCache.delete(key)); // a failed read is not kept
+      return origins;
     },
   };
 }
