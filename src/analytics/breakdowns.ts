@@ -1,6 +1,6 @@
 // Breakdowns the panel draws beside the §5 metrics: the awards of the range over time (daily, or
 // weekly for long ranges) and per course for the organisation view. Pure, like metrics.ts.
-import { engagement, rate, type AwardFact } from './metrics.js';
+import { countAwards, engagementOf, rate, type AwardCounts, type AwardFact } from './metrics.js';
 
 const DAY = 86_400_000;
 /** Ranges longer than this are shown per week: a daily chart of a year is unreadable. */
@@ -14,34 +14,47 @@ function periodStart(d: Date, weekly: boolean): number {
   return weekly ? day - ((new Date(day).getUTCDay() + 6) % 7) * DAY : day;
 }
 
+/** Ranges longer than DAILY_UP_TO_DAYS are shown per week. */
+export const isWeekly = (from: Date, to: Date) => (to.getTime() - from.getTime()) / DAY > DAILY_UP_TO_DAYS;
+
 /** Awards of the range per period by award date (a cohort: accepted and shared whenever it happened). */
 export function timeline(awards: readonly AwardFact[], from: Date, to: Date) {
-  const weekly = (to.getTime() - from.getTime()) / DAY > DAILY_UP_TO_DAYS;
-  const step = weekly ? 7 * DAY : DAY;
-  const points = new Map<number, { awarded: number; accepted: number; shared: number }>();
-  for (let t = periodStart(from, weekly); t <= to.getTime(); t += step) points.set(t, { awarded: 0, accepted: 0, shared: 0 });
+  const weekly = isWeekly(from, to);
+  const byPeriod = new Map<string, AwardFact[]>();
   for (const a of awards) {
-    const p = points.get(periodStart(a.awardedAt, weekly));
-    if (!p) continue;
-    p.awarded += 1;
-    if (a.acceptedAt) p.accepted += 1;
-    if (a.acceptedAt && a.shares > 0) p.shared += 1;
+    const key = new Date(periodStart(a.awardedAt, weekly)).toISOString().slice(0, 10);
+    byPeriod.set(key, [...(byPeriod.get(key) ?? []), a]);
   }
-  return {
-    granularity: weekly ? ('week' as const) : ('day' as const),
-    points: [...points].map(([t, p]): TimelinePoint => ({ start: new Date(t).toISOString().slice(0, 10), ...p, acceptanceRate: rate(p.accepted, p.awarded) })),
-  };
+  return timelineOf(new Map([...byPeriod].map(([k, list]) => [k, countAwards(list)])), from, to);
+}
+
+/** The timeline from counts per period start (YYYY-MM-DD, UTC); every period of the range is shown. */
+export function timelineOf(counts: ReadonlyMap<string, AwardCounts>, from: Date, to: Date) {
+  const weekly = isWeekly(from, to);
+  const step = weekly ? 7 * DAY : DAY;
+  const points: TimelinePoint[] = [];
+  for (let t = periodStart(from, weekly); t <= to.getTime(); t += step) {
+    const start = new Date(t).toISOString().slice(0, 10);
+    const c = counts.get(start);
+    const p = { awarded: c?.awarded ?? 0, accepted: c?.accepted ?? 0, shared: c?.acceptedShared ?? 0 };
+    points.push({ start, ...p, acceptanceRate: rate(p.accepted, p.awarded) });
+  }
+  return { granularity: weekly ? ('week' as const) : ('day' as const), points };
 }
 
 /** Per course of the scope: awards, claims and engagement, for the organisation's course table. */
 export function perCourse(awards: ReadonlyArray<AwardFact & { courseId: string }>, courseIds: readonly string[]) {
-  return courseIds.map((courseId) => {
-    const mine = awards.filter((a) => a.courseId === courseId);
-    const e = engagement(mine);
+  return perCourseOf(new Map(courseIds.map((id) => [id, countAwards(awards.filter((a) => a.courseId === id))])));
+}
+
+/** perCourse from counts per course, in the order given. */
+export function perCourseOf(counts: ReadonlyMap<string, AwardCounts>) {
+  return [...counts].map(([courseId, c]) => {
+    const e = engagementOf(c);
     return {
       courseId,
-      awarded: mine.length,
-      accepted: mine.filter((a) => a.acceptedAt).length,
+      awarded: c.awarded,
+      accepted: c.accepted,
       acceptanceRate: e.acceptanceRate,
       shareRate: e.shareRate,
       views: e.views,

@@ -46,25 +46,65 @@ export function timeToClaim(awards: readonly AwardFact[]) {
   return { medianHours: percentileCont(hours, 0.5), p90Hours: percentileCont(hours, 0.9), buckets };
 }
 
-export function engagement(awards: readonly AwardFact[]) {
-  const accepted = awards.filter((a) => a.acceptedAt);
-  const acceptanceRate = rate(accepted.length, awards.length);
-  const shareRate = rate(accepted.filter((a) => a.shares > 0).length, accepted.length);
-  const shares = awards.reduce((n, a) => n + a.shares, 0);
-  const views = awards.reduce((n, a) => n + a.views, 0);
+/** Counts over a set of awards: all that engagement, the funnel and notification failures need. */
+export interface AwardCounts {
+  awarded: number;
+  accepted: number;
+  /** accepted with ≥ 1 share; of those, with ≥ 1 view; accepted and currently public */
+  acceptedShared: number;
+  sharedViewed: number;
+  acceptedPublic: number;
+  shares: number;
+  views: number;
+  verifications: number;
+  notifiedSent: number;
+  notifiedFailed: number;
+}
+
+export const NO_AWARDS: AwardCounts = { awarded: 0, accepted: 0, acceptedShared: 0, sharedViewed: 0, acceptedPublic: 0, shares: 0, views: 0, verifications: 0, notifiedSent: 0, notifiedFailed: 0 };
+
+export function countAwards(awards: readonly AwardFact[]): AwardCounts {
+  const c = { ...NO_AWARDS };
+  for (const a of awards) {
+    c.awarded += 1;
+    if (a.acceptedAt) c.accepted += 1;
+    if (a.acceptedAt && a.shares > 0) c.acceptedShared += 1;
+    if (a.acceptedAt && a.shares > 0 && a.views > 0) c.sharedViewed += 1;
+    if (a.acceptedAt && a.isPublic) c.acceptedPublic += 1;
+    c.shares += a.shares;
+    c.views += a.views;
+    c.verifications += a.verifications;
+    c.notifiedSent += a.notifiedSent;
+    c.notifiedFailed += a.notifiedFailed;
+  }
+  return c;
+}
+
+/** The sum of several sets of counts (breakdowns summed up from finer ones). */
+export function addCounts(a: AwardCounts, b: AwardCounts): AwardCounts {
+  const out = { ...a };
+  for (const k of Object.keys(out) as Array<keyof AwardCounts>) out[k] += b[k];
+  return out;
+}
+
+export function engagementOf(c: AwardCounts) {
+  const acceptanceRate = rate(c.accepted, c.awarded);
+  const shareRate = rate(c.acceptedShared, c.accepted);
   // With awards but none accepted there is nothing to share: the share term adds nothing.
   const learnerEngagementScore = acceptanceRate === null ? null : (acceptanceRate * 0.6 + (shareRate ?? 0) * 0.4) * 100;
   return {
     acceptanceRate,
     shareRate,
-    publicVisibilityRate: rate(accepted.filter((a) => a.isPublic).length, accepted.length),
-    views,
-    shares,
-    verifications: awards.reduce((n, a) => n + a.verifications, 0),
+    publicVisibilityRate: rate(c.acceptedPublic, c.accepted),
+    views: c.views,
+    shares: c.shares,
+    verifications: c.verifications,
     learnerEngagementScore,
-    externalImpactScore: rate(views, shares),
+    externalImpactScore: rate(c.views, c.shares),
   };
 }
+
+export const engagement = (awards: readonly AwardFact[]) => engagementOf(countAwards(awards));
 
 /**
  * Learners with ≥ 2 awards neither revoked nor expired ÷ learners with ≥ 1 such award, among the
@@ -72,25 +112,25 @@ export function engagement(awards: readonly AwardFact[]) {
  * learner whose only award was revoked or has expired holds no credential: not an earner at all.
  */
 export function repeatEarnerRate(awards: readonly AwardFact[], now: Date): number | null {
+  const live = liveAwardsPerLearner(awards, now);
+  return rate([...live.values()].filter((n) => n >= 2).length, live.size);
+}
+
+function liveAwardsPerLearner(awards: readonly AwardFact[], now: Date): Map<string, number> {
   const live = new Map<string, number>();
   for (const a of awards) {
     if (a.revokedAt || (a.validUntil && a.validUntil <= now)) continue;
     live.set(a.learnerId, (live.get(a.learnerId) ?? 0) + 1);
   }
-  return rate([...live.values()].filter((n) => n >= 2).length, live.size);
+  return live;
 }
 
-export function notificationFailureRate(awards: readonly AwardFact[]): number | null {
-  const failed = awards.reduce((n, a) => n + a.notifiedFailed, 0);
-  return rate(failed, failed + awards.reduce((n, a) => n + a.notifiedSent, 0));
-}
+export const notificationFailureRateOf = (c: AwardCounts): number | null => rate(c.notifiedFailed, c.notifiedFailed + c.notifiedSent);
+export const notificationFailureRate = (awards: readonly AwardFact[]) => notificationFailureRateOf(countAwards(awards));
 
 /** awarded → accepted → shared → viewed, each stage through all the earlier ones: never widens. */
-export function funnel(awards: readonly AwardFact[]) {
-  const accepted = awards.filter((a) => a.acceptedAt);
-  const shared = accepted.filter((a) => a.shares > 0);
-  return { awarded: awards.length, accepted: accepted.length, shared: shared.length, viewed: shared.filter((a) => a.views > 0).length };
-}
+export const funnelOf = (c: AwardCounts) => ({ awarded: c.awarded, accepted: c.accepted, shared: c.acceptedShared, viewed: c.sharedViewed });
+export const funnel = (awards: readonly AwardFact[]) => funnelOf(countAwards(awards));
 
 export type GapFlag = 'ok' | 'watch' | 'friction';
 export const gapFlag = (gap: number | null): GapFlag | null => (gap === null ? null : gap < 0.15 ? 'ok' : gap <= 0.3 ? 'watch' : 'friction');
@@ -104,10 +144,12 @@ export function completionToClaimGap(qualifying: ReadonlyArray<{ moduleId: strin
     if (q.accepted) m.accepted += 1;
     byModule.set(q.moduleId, m);
   }
-  return new Map([...byModule].map(([moduleId, m]) => {
-    const gap = rate(m.total - m.accepted, m.total);
-    return [moduleId, { qualifyingCompletions: m.total, accepted: m.accepted, gap, flag: gapFlag(gap) }] as const;
-  }));
+  return new Map([...byModule].map(([moduleId, m]) => [moduleId, gapOf(m.total, m.accepted)] as const));
+}
+
+export function gapOf(qualifyingCompletions: number, accepted: number) {
+  const gap = rate(qualifyingCompletions - accepted, qualifyingCompletions);
+  return { qualifyingCompletions, accepted, gap, flag: gapFlag(gap) };
 }
 
 /** 0.65 × LES + 0.35 × (EIS ÷ the highest EIS in scope × 100); the EIS term is 0 when undefined. */
@@ -150,10 +192,32 @@ export function driver(attribute: string, scores: readonly BadgeScore[], has: (b
   return { attribute, with: side(scores.filter((b) => has(b.badgeId))), without: side(scores.filter((b) => !has(b.badgeId))) };
 }
 
+/** What a pathway's panel needs, gathered over the awards of its badges (see pathway()). */
+export interface PathwayFacts {
+  /** badge → learners with an award of it */
+  learners: ReadonlyMap<string, number>;
+  /** badge → next badge (a learner's next award in the pathway by award time) → learners */
+  next: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** learners with ≥ 1 award neither revoked nor expired, and with ≥ 2 */
+  earners: number;
+  repeaters: number;
+}
+
 /**
  * A pathway's ordered steps: learners who reached each, the repeat earner rate within the pathway,
- * and the most common next badge (by award time) after each step.
+ * and the most common next badge (by award time) after each step: most learners, then badge id.
  */
+export function pathwayOf(steps: ReadonlyArray<{ badgeId: string; name: string }>, facts: PathwayFacts) {
+  return {
+    repeatEarnerRate: rate(facts.repeaters, facts.earners),
+    steps: steps.map((s) => {
+      const counts = [...(facts.next.get(s.badgeId) ?? new Map<string, number>()).entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
+      return { badgeId: s.badgeId, name: s.name, learners: facts.learners.get(s.badgeId) ?? 0, mostCommonNext: counts[0] ? { badgeId: counts[0][0], learners: counts[0][1] } : null };
+    }),
+  };
+}
+
+/** pathwayOf over the award facts themselves. */
 export function pathway(steps: ReadonlyArray<{ badgeId: string; name: string }>, awards: readonly AwardFact[], now: Date) {
   const ids = new Set(steps.map((s) => s.badgeId));
   const mine = awards.filter((a) => ids.has(a.badgeId));
@@ -168,11 +232,7 @@ export function pathway(steps: ReadonlyArray<{ badgeId: string; name: string }>,
       next.set(ordered[i]!.badgeId, counts);
     }
   }
-  return {
-    repeatEarnerRate: repeatEarnerRate(mine, now),
-    steps: steps.map((s) => {
-      const counts = [...(next.get(s.badgeId) ?? new Map()).entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
-      return { badgeId: s.badgeId, name: s.name, learners: new Set(mine.filter((a) => a.badgeId === s.badgeId).map((a) => a.learnerId)).size, mostCommonNext: counts[0] ? { badgeId: counts[0][0], learners: counts[0][1] } : null };
-    }),
-  };
+  const learners = new Map([...ids].map((id) => [id, new Set(mine.filter((a) => a.badgeId === id).map((a) => a.learnerId)).size]));
+  const live = liveAwardsPerLearner(mine, now);
+  return pathwayOf(steps, { learners, next, earners: live.size, repeaters: [...live.values()].filter((n) => n >= 2).length });
 }

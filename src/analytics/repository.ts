@@ -1,5 +1,6 @@
-// The facts the metrics need, for one tenant and scope: each award with its event counts (bots
-// left out of views and verifications) read from the award_stats rollup, never from raw events.
+// The badges and modules of a scope, and each award with its event counts (bots left out of views
+// and verifications) read from the award_stats rollup, never from raw events. compute() reads the
+// aggregates of aggregates-repository.ts instead of awardFacts, which stays for checks and tests.
 import type { Queryable } from '../db/index.js';
 import type { AwardFact } from './metrics.js';
 

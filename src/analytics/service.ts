@@ -1,112 +1,134 @@
-// GET /api/v1/analytics (PRODUCT.md §7a): the facts of a scope, filtered, turned into every metric
-// of §5 for the range, all time, the previous equal range (trends) and the last 7 / 30 days.
+// GET /api/v1/analytics (PRODUCT.md §7a): SQL aggregates of a scope, filtered (aggregates-repository),
+// turned by the pure formulas of metrics.ts into every metric of §5 for the range, all time, the
+// previous equal range (trends) and the last 7 / 30 days. No per-award row reaches Node.
 import type { Db } from '../db/index.js';
 import type { Clock } from '../shared/index.js';
-import {
-  alerts, completionToClaimGap, driver, engagement, pathway, funnel, notificationFailureRate, overallScores, rate, repeatEarnerRate, timeToClaim, trend, type AwardFact,
-} from './metrics.js';
-import { perCourse, timeline } from './breakdowns.js';
-import { analyticsRepository, type Scope } from './repository.js';
+import { aggregatesRepository, type AggregatesRepository, type PathwayRow, type Window } from './aggregates-repository.js';
+import { isWeekly, perCourseOf, timelineOf } from './breakdowns.js';
+import { alerts, driver, engagementOf, funnelOf, gapOf, NO_AWARDS, overallScores, pathwayOf, rate, trend } from './metrics.js';
+import { analyticsRepository, type BadgeAttributes, type Scope } from './repository.js';
+import type { AwardFilter, AwardStatus } from './scoped-awards.js';
+import { kpis, sumBy, windowFacts } from './summaries.js';
 
-export type AwardStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+export type { AwardStatus } from './scoped-awards.js';
 export interface AnalyticsQuery extends Scope { scope: 'org' | 'course' | 'badge'; from: Date; to: Date; status?: AwardStatus }
 
 const DAY = 86_400_000;
 
+/** Every aggregate the answer is made of, queried at once (the pool runs them side by side on PostgreSQL). */
+async function gather(agg: AggregatesRepository, repo: ReturnType<typeof analyticsRepository>, q: AnalyticsQuery, f: AwardFilter) {
+  const span = q.to.getTime() - q.from.getTime();
+  const range = { from: q.from, to: q.to };
+  // Awards in range by award date (a cohort): their later events count whenever they happened.
+  // breakdowns() takes its per badge and per period groups from the first window: the range.
+  const windows: Window[] = [
+    { name: 'range', ...range },
+    { name: 'previous', from: new Date(q.from.getTime() - span - 1), to: new Date(q.from.getTime() - 1) },
+    { name: 'all', from: null, to: null },
+  ];
+  const rolling: Window[] = [
+    { name: 'd7', from: new Date(f.now.getTime() - 7 * DAY), to: f.now },
+    { name: 'd30', from: new Date(f.now.getTime() - 30 * DAY), to: f.now },
+  ];
+  const [badgeList, moduleList, breakdowns, percentiles, earners, channels, steps, pathwayEarners] = await Promise.all([
+    repo.badges(q), repo.modules(q), agg.breakdowns(f, [...windows, ...rolling], isWeekly(q.from, q.to)), agg.percentiles(f, windows), agg.earners(f, windows),
+    agg.channels(f, range), agg.pathwaySteps(f, range), agg.pathwayEarners(f, range),
+  ]);
+  const { groups, periods } = breakdowns;
+  const windowRows = breakdowns.windows.map((w) => ({ ...w, ...percentiles.find((x) => x.name === w.name) }));
+  return { badgeList, moduleList, windowRows, earners, groups, channels, periods, steps, pathwayEarners };
+}
+
+type Gathered = Awaited<ReturnType<typeof gather>>;
+
+/** Mean LES and EIS of badges with each attribute (and each awarding method of the range) against those without. */
+function drivers(g: Gathered, scores: Array<{ badgeId: string; les: number | null; eis: number | null }>) {
+  const attrs = new Map(g.badgeList.map((b) => [b.id, b]));
+  const methods = [...new Set(g.groups.map((r) => r.method))].sort();
+  const awardedBy = new Set(g.groups.map((r) => `${r.badge_id} ${r.method}`));
+  return [
+    driver('aligned_to_skills', scores, (id) => attrs.get(id)!.alignedToSkills),
+    driver('part_of_pathway', scores, (id) => attrs.get(id)!.pathway !== null),
+    driver('has_expiry', scores, (id) => attrs.get(id)!.hasExpiry),
+    ...methods.map((m) => driver(`awarded_by_${m}`, scores, (id) => awardedBy.has(`${id} ${m}`))),
+  ];
+}
+
+function pathways(g: Gathered) {
+  const names = [...new Set(g.badgeList.flatMap((b) => (b.pathway ? [b.pathway] : [])))].sort();
+  return names.map((name) => {
+    const mine = g.steps.filter((r) => r.pathway === name);
+    const next = new Map<string, Map<string, number>>();
+    for (const r of mine.filter((x): x is PathwayRow & { next_id: string } => x.next_id !== null)) {
+      next.set(r.badge_id, (next.get(r.badge_id) ?? new Map<string, number>()).set(r.next_id, r.learners));
+    }
+    const e = g.pathwayEarners.find((r) => r.pathway === name);
+    const steps = g.badgeList.filter((b: BadgeAttributes) => b.pathway === name).sort((x, y) => x.position - y.position || x.name.localeCompare(y.name));
+    return {
+      name,
+      ...pathwayOf(steps.map((b) => ({ badgeId: b.id, name: b.name })), {
+        learners: new Map(mine.filter((r) => r.next_id === null).map((r) => [r.badge_id, r.learners])), next, earners: e?.earners ?? 0, repeaters: e?.repeaters ?? 0,
+      }),
+    };
+  });
+}
+
 export function createAnalytics(deps: { db: Db; clock: Clock }) {
   const repo = analyticsRepository(deps.db);
-
-  const statusOf = (a: AwardFact, now: Date): AwardStatus => (a.revokedAt ? 'revoked' : a.validUntil && a.validUntil <= now ? 'expired' : a.acceptedAt ? 'accepted' : 'pending');
-
-  function kpis(awards: AwardFact[], badgesCreated: number, now: Date) {
-    const e = engagement(awards);
-    return {
-      badgesCreated,
-      awarded: awards.length,
-      acceptanceRate: e.acceptanceRate,
-      shareRate: e.shareRate,
-      publicVisibilityRate: e.publicVisibilityRate,
-      views: e.views,
-      verifications: e.verifications,
-      learnerEngagementScore: e.learnerEngagementScore,
-      externalImpactScore: e.externalImpactScore,
-      repeatEarnerRate: repeatEarnerRate(awards, now),
-      notificationFailureRate: notificationFailureRate(awards),
-      timeToClaim: timeToClaim(awards),
-    };
-  }
+  const agg = aggregatesRepository(deps.db);
 
   return {
     async compute(q: AnalyticsQuery) {
       const now = deps.clock.now();
-      const [all, badgeList, moduleList] = await Promise.all([repo.awardFacts(q), repo.badges(q), repo.modules(q)]);
-      const filtered = q.status ? all.filter((a) => statusOf(a, now) === q.status) : all;
-      // Awards in range by award date (a cohort): their later events count whenever they happened.
-      const within = (from: Date, to: Date) => filtered.filter((a) => a.awardedAt >= from && a.awardedAt <= to);
-      const span = q.to.getTime() - q.from.getTime();
-      const inRange = within(q.from, q.to);
-      const previous = within(new Date(q.from.getTime() - span - 1), new Date(q.from.getTime() - 1));
-      const current = kpis(inRange, badgeList.length, now);
-      const before = kpis(previous, badgeList.length, now);
+      const g = await gather(agg, repo, q, { tenantId: q.tenantId, courseId: q.courseId ?? null, badgeId: q.badgeId ?? null, includeTest: q.includeTest, status: q.status, now });
+      const current = kpis(windowFacts(g.windowRows, g.earners, 'range'), g.badgeList.length);
+      const before = kpis(windowFacts(g.windowRows, g.earners, 'previous'), g.badgeList.length);
       const numeric = ['awarded', 'acceptanceRate', 'shareRate', 'publicVisibilityRate', 'views', 'verifications', 'learnerEngagementScore', 'externalImpactScore', 'repeatEarnerRate', 'notificationFailureRate'] as const;
-      const rolling = {
-        acceptanceRate7d: engagement(within(new Date(now.getTime() - 7 * DAY), now)).acceptanceRate,
-        acceptanceRate30d: engagement(within(new Date(now.getTime() - 30 * DAY), now)).acceptanceRate,
+      const acceptance = (name: string) => {
+        const c = windowFacts(g.windowRows, g.earners, name).counts;
+        return rate(c.accepted, c.awarded);
       };
+      const rolling = { acceptanceRate7d: acceptance('d7'), acceptanceRate30d: acceptance('d30') };
 
-      const gaps = completionToClaimGap(inRange.map((a) => ({ moduleId: a.moduleId, learnerId: a.learnerId, accepted: a.acceptedAt !== null })));
-      const perBadge = badgeList.map((b) => {
-        const awards = inRange.filter((a) => a.badgeId === b.id);
-        const e = engagement(awards);
-        return { badgeId: b.id, name: b.name, awarded: awards.length, accepted: awards.filter((a) => a.acceptedAt).length, shared: awards.filter((a) => a.acceptedAt && a.shares > 0).length,
+      const byBadge = sumBy(g.groups, (r) => r.badge_id);
+      const perBadge = g.badgeList.map((b) => {
+        const c = byBadge.get(b.id) ?? NO_AWARDS;
+        const e = engagementOf(c);
+        return { badgeId: b.id, name: b.name, awarded: c.awarded, accepted: c.accepted, shared: c.acceptedShared,
           shares: e.shares, views: e.views, verifications: e.verifications, learnerEngagementScore: e.learnerEngagementScore, externalImpactScore: e.externalImpactScore };
       });
-      const overall = overallScores(perBadge.map((b) => ({ badgeId: b.badgeId, les: b.learnerEngagementScore, eis: b.externalImpactScore })));
-      const count = (pick: (a: (typeof inRange)[number]) => Record<string, number>) => inRange.reduce<Record<string, number>>((acc, a) => {
-        for (const [k, v] of Object.entries(pick(a))) if (v > 0) acc[k] = (acc[k] ?? 0) + v;
-        return acc;
-      }, {});
-
       const scores = perBadge.map((b) => ({ badgeId: b.badgeId, les: b.learnerEngagementScore, eis: b.externalImpactScore }));
-      const attrs = new Map(badgeList.map((b) => [b.id, b]));
-      const methods = [...new Set(inRange.map((a) => a.method))].sort();
-      const drivers = [
-        driver('aligned_to_skills', scores, (id) => attrs.get(id)!.alignedToSkills),
-        driver('part_of_pathway', scores, (id) => attrs.get(id)!.pathway !== null),
-        driver('has_expiry', scores, (id) => attrs.get(id)!.hasExpiry),
-        ...methods.map((m) => driver(`awarded_by_${m}`, scores, (id) => inRange.some((a) => a.badgeId === id && a.method === m))),
-      ];
-      const pathwayNames = [...new Set(badgeList.flatMap((b) => (b.pathway ? [b.pathway] : [])))].sort();
-      const pathways = pathwayNames.map((name) => ({
-        name,
-        ...pathway(badgeList.filter((b) => b.pathway === name).sort((x, y) => x.position - y.position || x.name.localeCompare(y.name)).map((b) => ({ badgeId: b.id, name: b.name })), inRange, now),
-      }));
+      const overall = overallScores(scores);
+      const byModule = sumBy(g.groups, (r) => r.module_id);
+      const byCourse = sumBy(g.groups, (r) => r.course_id);
+      const channel = (kind: 'sharing' | 'viewing') => Object.fromEntries(g.channels.filter((r) => r.kind === kind).map((r) => [r.key, r.n]));
 
       return {
-        drivers,
-        pathways,
+        drivers: drivers(g, scores),
+        pathways: pathways(g),
         scope: { type: q.scope, tenantId: q.tenantId, courseId: q.courseId ?? null, badgeId: q.badgeId ?? null, status: q.status ?? null, includeTest: q.includeTest },
         range: { from: q.from.toISOString(), to: q.to.toISOString() },
         kpis: current,
-        allTime: kpis(filtered, badgeList.length, now),
+        allTime: kpis(windowFacts(g.windowRows, g.earners, 'all'), g.badgeList.length),
         trends: {
           ...(Object.fromEntries(numeric.map((k) => [k, trend(current[k], before[k])])) as Record<(typeof numeric)[number], number | null>),
           medianHoursToClaim: trend(current.timeToClaim.medianHours, before.timeToClaim.medianHours),
         },
         rolling,
-        modules: moduleList.map((m) => {
-          const g = gaps.get(m.id);
-          return { moduleId: m.id, title: m.title, position: m.position, qualifyingCompletions: g?.qualifyingCompletions ?? 0, accepted: g?.accepted ?? 0, gap: g?.gap ?? null, flag: g?.flag ?? null };
+        modules: g.moduleList.map((m) => {
+          const c = byModule.get(m.id);
+          const gap = c ? gapOf(c.awarded, c.accepted) : null;
+          return { moduleId: m.id, title: m.title, position: m.position, qualifyingCompletions: gap?.qualifyingCompletions ?? 0, accepted: gap?.accepted ?? 0, gap: gap?.gap ?? null, flag: gap?.flag ?? null };
         }),
         badges: perBadge.map((b) => ({ ...b, overallScore: overall.get(b.badgeId) ?? null })),
-        funnel: funnel(inRange),
+        funnel: funnelOf(windowFacts(g.windowRows, g.earners, 'range').counts),
         distribution: {
-          awarding: count((a) => ({ [a.method]: 1 })),
-          sharing: count((a) => a.sharedChannels),
-          viewing: count((a) => a.viewSources),
+          awarding: Object.fromEntries([...sumBy(g.groups, (r) => r.method)].map(([m, c]) => [m, c.awarded])),
+          sharing: channel('sharing'),
+          viewing: channel('viewing'),
         },
-        timeline: timeline(inRange, q.from, q.to),
-        courses: perCourse(inRange, [...new Set(inRange.map((a) => a.courseId))].sort()),
+        timeline: timelineOf(sumBy(g.periods, (r) => r.start), q.from, q.to),
+        courses: perCourseOf(new Map([...byCourse].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))),
         alerts: alerts({ acceptance7d: rolling.acceptanceRate7d, acceptance30d: rolling.acceptanceRate30d, notificationFailureRate: current.notificationFailureRate }),
       };
     },

@@ -1,0 +1,130 @@
+// The aggregate queries behind GET /api/v1/analytics: counts per window of award dates, per badge ×
+// method, per channel, per period and per pathway, summed in SQL so only small results reach Node.
+import type { Queryable } from '../db/index.js';
+import { COUNTS, Params, scopedAwards, type AwardFilter, type CountsRow } from './scoped-awards.js';
+
+const DAY = 86_400_000;
+
+/** A window of award dates, both ends included; a null end is open. */
+export interface Window { name: string; from: Date | null; to: Date | null }
+
+export interface WindowRow extends CountsRow {
+  name: string; lt1h: number; h1to24: number; d1to7: number; gt7d: number; median_hours: number | null; p90_hours: number | null;
+}
+export interface EarnersRow { name: string; earners: number; repeaters: number }
+export interface GroupRow extends CountsRow { badge_id: string; module_id: string; course_id: string; method: string }
+interface BreakdownRow extends Omit<WindowRow, 'name' | 'median_hours' | 'p90_hours'> {
+  grouped: number; mask: number; badge_id: string | null; module_id: string | null; course_id: string | null; method: string | null; period: number | null;
+}
+export interface PathwayRow { pathway: string; badge_id: string; next_id: string | null; learners: number }
+
+/** The SQL condition "awarded within the window" over the rows of `scoped`. */
+function inWindow(w: Window, p: Params): string {
+  const bounds = [w.from ? `awarded_at >= ${p.add(w.from, '::timestamptz')}` : '', w.to ? `awarded_at <= ${p.add(w.to, '::timestamptz')}` : ''];
+  return bounds.filter(Boolean).join(' and ') || 'true';
+}
+
+const SUMMED = ['awarded', 'accepted', 'accepted_shared', 'accepted_public', 'shared_viewed', 'shares', 'views', 'verifications', 'sent', 'failed',
+  'lt1h', 'h1to24', 'd1to7', 'gt7d'] as const;
+
+export function aggregatesRepository(db: Queryable) {
+  return {
+    /**
+     * One pass over the awards of the filter, with the award_stats join done once: grouped by the set
+     * of windows each award falls in (a bit mask: a handful of groups), and within that by badge ×
+     * method and by period (UTC day, or ISO week from Monday). Each window sums its mask groups; the
+     * badge and period breakdowns are those of the first window (the range).
+     */
+    async breakdowns(f: AwardFilter, windows: readonly Window[], weekly: boolean) {
+      const p = new Params();
+      const cte = scopedAwards(f, p);
+      const mask = windows.map((w, i) => `(case when ${inWindow(w, p)} then ${2 ** i} else 0 end)`).join(' + ');
+      // the period as whole days since 1970-01-01 (UTC): a cheap grouping key
+      const period = `(date_part('epoch', date_trunc(${p.add(weekly ? 'week' : 'day', '::text')}, awarded_at at time zone 'UTC')) / 86400)::int`;
+      const rows = await db.query<BreakdownRow>(`${cte}, tagged as (
+          select scoped.*, ${mask} as mask, case when ${inWindow(windows[0]!, p)} then ${period} end as period from scoped)
+        -- grouping(): 3 for the window totals, 1 per badge × method, 2 per period
+        select grouping(badge_id, period) as grouped, mask, badge_id, module_id, course_id, method, period, ${COUNTS},
+          count(*) filter (where hours < 1)::int as lt1h,
+          count(*) filter (where hours >= 1 and hours < 24)::int as h1to24,
+          count(*) filter (where hours >= 24 and hours <= 168)::int as d1to7,
+          count(*) filter (where hours > 168)::int as gt7d
+        from tagged group by grouping sets ((mask), (mask, badge_id, module_id, course_id, method), (mask, period))`, p.values);
+      const inRange = rows.filter((r) => r.mask & 1);
+      return {
+        windows: windows.map((w, i) => {
+          const out: WindowRow = { name: w.name, awarded: 0, accepted: 0, accepted_shared: 0, accepted_public: 0, shared_viewed: 0, shares: 0, views: 0, verifications: 0,
+            sent: 0, failed: 0, lt1h: 0, h1to24: 0, d1to7: 0, gt7d: 0, median_hours: null, p90_hours: null };
+          for (const r of rows.filter((x) => x.grouped === 3 && (x.mask >> i) & 1)) {
+            for (const k of SUMMED) out[k] += r[k];
+          }
+          return out;
+        }),
+        groups: inRange.filter((r): r is BreakdownRow & GroupRow => r.grouped === 1),
+        periods: inRange.filter((r): r is BreakdownRow & { period: number } => r.grouped === 2).map((r) => ({ ...r, start: new Date(r.period * DAY).toISOString().slice(0, 10) })),
+      };
+    },
+
+    /** Per window: median and p90 hours to claim of the accepted awards (PostgreSQL's percentile_cont). */
+    async percentiles(f: AwardFilter, windows: readonly Window[]): Promise<Array<{ name: string; median_hours: number | null; p90_hours: number | null }>> {
+      const p = new Params();
+      const cte = scopedAwards(f, p);
+      const columns = windows.map((w, i) => `percentile_cont(array[0.5, 0.9]::float8[]) within group (order by hours) filter (where accepted and ${inWindow(w, p)}) as w${i}`);
+      const [row] = await db.query<Record<string, number[] | null>>(`${cte} select ${columns.join(', ')} from scoped where accepted`, p.values);
+      return windows.map((w, i) => ({ name: w.name, median_hours: row?.[`w${i}`]?.[0] ?? null, p90_hours: row?.[`w${i}`]?.[1] ?? null }));
+    },
+
+    /** Per window: learners with ≥ 1 live award (neither revoked nor expired), and those with ≥ 2. */
+    async earners(f: AwardFilter, windows: readonly Window[]): Promise<EarnersRow[]> {
+      const p = new Params();
+      const cte = scopedAwards(f, p);
+      const perLearner = windows.map((w, i) => `count(*) filter (where ${inWindow(w, p)}) as n${i}`);
+      const totals = windows.map((w, i) => `json_build_object('name', ${p.add(w.name, '::text')}, 'earners', count(*) filter (where n${i} >= 1),
+        'repeaters', count(*) filter (where n${i} >= 2)) as w${i}`);
+      const [row] = await db.query<Record<string, EarnersRow>>(`${cte}, per_learner as (
+          select ${perLearner.join(', ')} from scoped where live group by user_id)
+        select ${totals.join(', ')} from per_learner`, p.values);
+      return windows.map((_, i) => row![`w${i}`]!);
+    },
+
+    /** Share events per channel and human views per source, of the awards of the range. */
+    async channels(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
+      const p = new Params();
+      return db.query(`${scopedAwards(f, p, range)}
+        select c.kind, c.key, sum(c.value::int)::float8 as n
+        from scoped cross join lateral (
+          select 'sharing' as kind, key, value from jsonb_each_text(scoped.shared_channels)
+          union all
+          select 'viewing' as kind, key, value from jsonb_each_text(scoped.view_sources)) as c
+        -- most awards were never shared or viewed: skip them before the per-row function calls
+        where (scoped.shared_channels <> '{}'::jsonb or scoped.view_sources <> '{}'::jsonb) and c.value::int > 0
+        group by c.kind, c.key`, p.values);
+    },
+
+    /**
+     * Awards of the range of badges in a pathway: learners per step (next_id null), and per step the
+     * learners whose next award in the same pathway (by award time, then badge id) is of next_id.
+     */
+    async pathwaySteps(f: AwardFilter, range: { from: Date; to: Date }): Promise<PathwayRow[]> {
+      const p = new Params();
+      return db.query<PathwayRow>(`${scopedAwards(f, p, range)}, steps as (
+          select b.pathway, scoped.badge_id, scoped.user_id,
+            lead(scoped.badge_id) over (partition by b.pathway, scoped.user_id order by scoped.awarded_at, scoped.badge_id) as next_id
+          from scoped join badges b on b.id = scoped.badge_id where b.pathway is not null)
+        select pathway, badge_id, null::uuid as next_id, count(distinct user_id)::int as learners from steps group by pathway, badge_id
+        union all
+        select pathway, badge_id, next_id, count(*)::int from steps where next_id is not null group by pathway, badge_id, next_id`, p.values);
+    },
+
+    /** Per pathway: learners with ≥ 1 live award of its badges in the range, and those with ≥ 2. */
+    async pathwayEarners(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ pathway: string; earners: number; repeaters: number }>> {
+      const p = new Params();
+      return db.query(`${scopedAwards(f, p, range)}, per_learner as (
+          select b.pathway, scoped.user_id, count(*) as n from scoped join badges b on b.id = scoped.badge_id
+          where b.pathway is not null and scoped.live group by b.pathway, scoped.user_id)
+        select pathway, count(*)::int as earners, count(*) filter (where n >= 2)::int as repeaters from per_learner group by pathway`, p.values);
+    },
+  };
+}
+
+export type AggregatesRepository = ReturnType<typeof aggregatesRepository>;
