@@ -16,6 +16,14 @@ const EVENT_ROWS = 5_000;
 
 export function importRepository(db: Queryable) {
   return {
+    /**
+     * Fresh planner statistics after a bulk load: without them (autovacuum may be off, or not yet
+     * round) PostgreSQL plans the analytics aggregates for tables it believes empty.
+     */
+    async refreshStatistics(): Promise<void> {
+      await db.query('analyze awards, award_stats, events, completions');
+    },
+
     badgeByExternalId: async (tenantId: string, externalId: string) =>
       (await db.query<{ id: string; platform_id: string }>(
         'select b.id, c.platform_id from badges b join courses c on c.id = b.course_id where b.tenant_id = $1 and b.external_id = $2', [tenantId, externalId]))[0] ?? null,

@@ -17,6 +17,8 @@ type ImportAwardItem = ReturnType<typeof ImportAward.parse>;
 
 // Awards are issued this many at a time: one transaction and a few multi-row statements per batch.
 const AWARD_BATCH = 500;
+// An import at least this large refreshes the planner's statistics before it answers.
+const BULK_ROWS = 10_000;
 
 const issues = (e: { issues: Array<{ path: PropertyKey[]; message: string }> }) => e.issues.map((i) => `${i.path.join('.') || 'item'}: ${i.message}`).join('; ');
 
@@ -147,10 +149,19 @@ export function createImporter(deps: { db: Db; badges: BadgeCatalog; awards: Awa
       return { badges, completions: completionResults, awards, events };
     },
   };
+  type Body = Parameters<typeof importer.run>[1];
   return {
-    run: importer.run,
+    async run(tenantId: string, body: Body) {
+      const result = await importer.run(tenantId, body);
+      if (body.awards.length + body.events.length >= BULK_ROWS) await repo.refreshStatistics();
+      return result;
+    },
     /** A synthetic history through this same path (admin seed), on courses of the given platform. */
-    seed: (tenantId: string, o: SeedOptions) => seedHistory({ run: importer.run, ensureCourse: repo.ensureCourse, badgeByExternalId: repo.badgeByExternalId }, tenantId, o),
+    async seed(tenantId: string, o: SeedOptions) {
+      const report = await seedHistory({ run: importer.run, ensureCourse: repo.ensureCourse, badgeByExternalId: repo.badgeByExternalId }, tenantId, o);
+      await repo.refreshStatistics();
+      return report;
+    },
   };
 }
 
