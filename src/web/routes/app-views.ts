@@ -9,8 +9,8 @@ import type { Lti, LaunchSession } from '../../lti/index.js';
 import { AppError, BadRequestError, ForbiddenError } from '../../shared/index.js';
 import type { TenantService } from '../../tenancy/index.js';
 import { asyncHandler, launchToken } from '../http.js';
-import { setFrameAncestors } from '../security.js';
 import type { Views } from '../views.js';
+import { framedSession } from '../session.js';
 
 const DeepLinkForm = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('course'), ltik: z.string() }),
@@ -23,9 +23,7 @@ export function appViewsRouter(deps: { lti: Lti; views: Views; courses: CourseSe
   const form = express.urlencoded({ extended: false, limit: '64kb' });
 
   async function session(req: Request, res: Response, allowed: LaunchSession['view'][]): Promise<LaunchSession> {
-    const s = await lti.sessions.require(launchToken(req));
-    // Once the tenant is known, only its own platforms may frame the page.
-    setFrameAncestors(res, await lti.platforms.frameOrigins(s.tenantId));
+    const s = await framedSession(lti, req, res);
     if (!allowed.includes(s.view)) throw new ForbiddenError('wrong_role', 'Your role in this course does not give access to this page.');
     return s;
   }

@@ -8,8 +8,8 @@ import type { CourseService } from '../../courses/index.js';
 import type { Lti, LaunchSession } from '../../lti/index.js';
 import { BadRequestError, ForbiddenError, type Clock } from '../../shared/index.js';
 import { asyncHandler, launchToken } from '../http.js';
-import { setFrameAncestors } from '../security.js';
 import type { Views } from '../views.js';
+import { framedSession } from '../session.js';
 
 const ConfirmedRows = z.array(z.object({
   row: z.number().int(), learnerId: z.string().min(1).max(255), email: z.string().email().nullable(), name: z.string().max(200).nullable(),
@@ -22,8 +22,7 @@ export function instructorRouter(deps: { lti: Lti; views: Views; courses: Course
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 10 } });
 
   async function instructor(req: Request, res: Response): Promise<LaunchSession & { courseId: string }> {
-    const s = await deps.lti.sessions.require(launchToken(req));
-    setFrameAncestors(res, await deps.lti.platforms.frameOrigins(s.tenantId));
+    const s = await framedSession(deps.lti, req, res);
     if (s.view !== 'instructor' && s.view !== 'admin') throw new ForbiddenError('wrong_role', 'Only instructors can award badges in this course.');
     if (!s.courseId) throw new BadRequestError('no_course', 'This launch did not come from a course.');
     return s as LaunchSession & { courseId: string };

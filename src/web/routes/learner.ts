@@ -12,8 +12,8 @@ import type { Lti, LaunchSession } from '../../lti/index.js';
 import { BadRequestError, ForbiddenError, NotFoundError, type Clock } from '../../shared/index.js';
 import { createCsrf } from '../csrf.js';
 import { asyncHandler, launchToken } from '../http.js';
-import { setFrameAncestors } from '../security.js';
 import type { Views } from '../views.js';
+import { framedSession } from '../session.js';
 
 export const SHARE_CHANNELS = ['linkedin_profile', 'linkedin_post', 'x', 'facebook', 'email', 'copy_link', 'embed', 'download'] as const;
 const ShareBody = z.object({ channel: z.enum(SHARE_CHANNELS), ltik: z.string().optional() });
@@ -26,8 +26,7 @@ export function learnerRouter(deps: { db: Db; awards: AwardService; badges: Badg
   const csrf = createCsrf(deps.secretKey, () => deps.clock.now());
 
   async function ownAward(req: Request, res: Response): Promise<{ award: Award; session: LaunchSession }> {
-    const session = await deps.lti.sessions.require(launchToken(req));
-    setFrameAncestors(res, await deps.lti.platforms.frameOrigins(session.tenantId));
+    const session = await framedSession(deps.lti, req, res);
     const award = await deps.awards.find(String(req.params.id));
     // Another learner's award does not exist for this session.
     if (!award || award.tenantId !== session.tenantId || award.userId !== session.userId) throw new NotFoundError('award_not_found', 'No such award among your badges.');

@@ -1,6 +1,6 @@
 // GET /app/analytics: the analytics panel inside the LMS frame (PRODUCT.md §6). Instructors see
 // their course, admins their organisation (and any course or badge of it); filters live in the URL.
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Analytics, AnalyticsResult } from '../../analytics/index.js';
 import type { AwardService } from '../../awards/index.js';
@@ -9,8 +9,8 @@ import type { Lti, LaunchSession } from '../../lti/index.js';
 import { BadRequestError, ForbiddenError, NotFoundError, type Clock } from '../../shared/index.js';
 import { asyncHandler, launchToken } from '../http.js';
 import { presentPanel } from '../panel-presenter.js';
-import { setFrameAncestors } from '../security.js';
 import type { Views } from '../views.js';
+import { framedSession } from '../session.js';
 
 const blank = (v: unknown) => (v === '' ? undefined : v);
 const Day = z.preprocess(blank, z.iso.date({ error: 'dates must look like 2026-11-30' }).optional());
@@ -34,9 +34,8 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 export function panelRouter(deps: { lti: Lti; views: Views; analytics: Analytics; courses: CourseService; awards: AwardService; clock: Clock }): Router {
   const router = Router();
 
-  async function session(req: Request, res: Parameters<typeof setFrameAncestors>[0]): Promise<LaunchSession> {
-    const s = await deps.lti.sessions.require(launchToken(req));
-    setFrameAncestors(res, await deps.lti.platforms.frameOrigins(s.tenantId));
+  async function session(req: Request, res: Response): Promise<LaunchSession> {
+    const s = await framedSession(deps.lti, req, res);
     if (s.view !== 'instructor' && s.view !== 'admin') throw new ForbiddenError('wrong_role', 'The analytics panel is for instructors and administrators.');
     if (s.view === 'instructor' && !s.courseId) throw new BadRequestError('no_course', 'This launch did not come from a course.');
     return s;

@@ -6,7 +6,7 @@ import type { AwardService } from '../../awards/index.js';
 import type { Lti } from '../../lti/index.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../shared/index.js';
 import { asyncHandler, launchToken, wantsJson } from '../http.js';
-import { setFrameAncestors } from '../security.js';
+import { framedSession } from '../session.js';
 
 const BadgeParam = z.object({ badgeId: z.uuid() });
 const flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on']).transform((v) => v === 'true' || v === '1' || v === 'on')]);
@@ -28,8 +28,7 @@ export function remindersRouter(deps: { lti: Lti; awards: AwardService }): Route
 
   /** The session's reach: an instructor's own course, or (admin) the whole tenant. */
   async function scope(req: Request, res: Response): Promise<{ tenantId: string; courseId?: string }> {
-    const s = await deps.lti.sessions.require(launchToken(req));
-    setFrameAncestors(res, await deps.lti.platforms.frameOrigins(s.tenantId));
+    const s = await framedSession(deps.lti, req, res);
     if (s.view === 'admin') return { tenantId: s.tenantId };
     if (s.view !== 'instructor') throw new ForbiddenError('wrong_role', 'Only instructors can remind learners.');
     if (!s.courseId) throw new BadRequestError('no_course', 'This launch did not come from a course.');
