@@ -278,7 +278,8 @@ describe('with the server running (commands go through the admin socket)', () =>
     server = startProcess(process.execPath, tsxArgs('src/main.ts'), {
       env: env({ PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base }),
     });
-    await server.waitForLine(/Registration URL/, 180_000);
+    // The start-up lines arrive one by one: wait for the last of them (Canvas), not the first.
+    await server.waitForLine(/^Canvas:.*\/lti\/config\/canvas\.json/, 180_000);
   }, 240_000);
 
   it('prints the registration URL and how to add the tool in Moodle and Canvas', () => {
