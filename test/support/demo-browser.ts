@@ -98,9 +98,18 @@ export async function startDemoBrowser(name: string) {
     },
     async launchAs(button: string, heading: string | RegExp): Promise<FrameLocator> {
       const before = this.framePath();
+      const landed = () => { const now = this.framePath(); return now !== '' && now !== before; };
       await page.getByRole('button', { name: button }).click();
-      // Never act on the previous launch's page while the frame navigates to the new one.
-      await expect.poll(() => { const now = this.framePath(); return now !== '' && now !== before; }, { timeout: 30_000 }).toBe(true);
+      // Never act on the previous launch's page while the frame navigates to the new one. On a
+      // loaded machine the demo LMS's launch (deep linking, rarely) has not reached the tool after
+      // 15 s; a person would click again: so does the test, once, and the notes log says so.
+      try {
+        await expect.poll(landed, { timeout: 15_000 }).toBe(true);
+      } catch {
+        notes.push(`launch "${button}" had not reached the tool after 15 s (frame at ${strip(page.frame({ name: 'tool' })?.url() ?? 'none')}): clicked again`);
+        await page.getByRole('button', { name: button }).click();
+        await expect.poll(landed, { timeout: 30_000 }).toBe(true);
+      }
       await expect.poll(() => tool().getByRole('heading', { level: 1, name: heading }).isVisible(), { timeout: 20_000 }).toBe(true);
       return tool();
     },
