@@ -63,7 +63,7 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
     autoActivate: config.lti.autoActivate,
   });
   const awards = createAwardService({
-    db, credentials, clock, claimTokenDays: config.claimTokenDays, notifier,
+    db, credentials, clock, claimTokenDays: config.claimTokenDays, notifier, logger,
     // A claim becomes a score in the LMS gradebook (AGS), when the platform allows it.
     onAccepted: async (a) => {
       const lmsUserId = await awards.lmsUserIdOf(a.tenantId, a.userId);
@@ -118,6 +118,8 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
   drain.unref();
   const pull = config.lmsPullMinutes > 0 ? setInterval(() => void lmsPull.pullAll().catch(() => undefined), config.lmsPullMinutes * 60_000) : null;
   pull?.unref();
+  // Bulk-issued awards are signed in the background, on every core.
+  awards.signing.start();
 
   return {
     app,
@@ -127,6 +129,8 @@ export async function buildApp({ config, db, clock = systemClock, logger = creat
       clearInterval(drain);
       if (pull) clearInterval(pull);
       mailer?.close();
+      await awards.signing.stop();
+      await credentials.close();
       await lti.close();
     },
   };

@@ -16,22 +16,29 @@ export interface IssueRequest {
   awardedAt?: Date;
 }
 
-const SIGN_CHUNK = 50;
+const SIGN_CHUNK = 100;
+
+/**
+ * `inline`: the VC-JWTs are signed before the call returns (a learner's launch, a manual award).
+ * `queued`: bulk paths store the claims and the signing queue signs them moments later, so that
+ * ingest is not bounded by signing; anything serving the VC-JWT signs a queued award first.
+ */
+export type Signing = 'inline' | 'queued';
 
 /** `claimToken` (the plain claim link token) exists only when the award was created by this call. */
 export type IssueOutcome = { award: Award; created: boolean; claimToken?: string } | { error: 'badge_or_learner_not_found' };
 
-export function createIssuance(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number; notifier: Notifier }) {
+export function createIssuance(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number; notifier: Notifier; onQueued?: () => void }) {
   const repo = awardRepository(deps.db);
 
   /** Issues a batch of one tenant; outcomes in request order. Duplicates return the existing award. */
-  async function issueBatch(tenantId: string, requests: readonly Omit<IssueRequest, 'tenantId'>[]): Promise<IssueOutcome[]> {
+  async function issueBatch(tenantId: string, requests: readonly Omit<IssueRequest, 'tenantId'>[], signing: Signing = 'inline'): Promise<IssueOutcome[]> {
     if (requests.length === 0) return [];
     const contexts = await repo.issueContexts(tenantId, [...new Set(requests.map((r) => r.badgeId))], [...new Set(requests.map((r) => r.userId))]);
     const keyOf = (c: IssueContext['badge'], userId: string) => `${c.courseId}:${c.moduleId}:${userId}`;
     // Read (or create) the signing key before the transaction: PGlite has one connection, and a
     // query outside the transaction would wait for it forever.
-    const signingKey = await deps.credentials.keys.activeKey(tenantId, 'RS256');
+    const signingKey = signing === 'inline' ? await deps.credentials.keys.activeKey(tenantId, 'RS256') : null;
     const now = deps.clock.now();
 
     const outcome = await deps.db.transaction(async (tx) => {
@@ -64,21 +71,21 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
         const claimToken = newToken(32);
         return { id, req, ctx, awardedAt, validUntil, salt, status: statuses[i]!, credential, claimToken };
       });
-      // Sign in chunks and hand each chunk to the database as soon as it is signed: a PostgreSQL
-      // server stores one chunk while this process signs the next (the queries of one transaction
-      // still run in order).
+      // Sign in chunks (inline: on every core through the worker pool) and hand each chunk to the
+      // database as soon as it is ready: a PostgreSQL server stores one chunk while the next is
+      // signed (the queries of one transaction still run in order). Queued awards carry their
+      // claims and are signed by the signing queue after the commit.
       const writes: Promise<Award[]>[] = [];
       for (let start = 0; start < rows.length; start += SIGN_CHUNK) {
         const chunk = rows.slice(start, start + SIGN_CHUNK);
-        const newAwards = [];
-        for (const r of chunk) {
-          newAwards.push({
-            id: r.id, badgeId: r.ctx.badge.id, courseId: r.ctx.badge.courseId, moduleId: r.ctx.badge.moduleId, userId: r.req.userId, method: r.req.method,
-            isTest: r.ctx.learner.isTest, awardedAt: r.awardedAt, validUntil: r.validUntil, salt: r.salt, statusListId: r.status.listId,
-            statusIndex: r.status.index, jwt: await deps.credentials.signers.signJwt(tenantId, r.credential, signingKey),
-            claimTokenHash: sha256Hex(r.claimToken), claimExpiresAt: new Date(now.getTime() + deps.claimTokenDays * 86_400_000),
-          });
-        }
+        const claims = chunk.map((r) => deps.credentials.signers.jwtClaims(tenantId, r.credential));
+        const tokens = signing === 'inline' ? await deps.credentials.signers.signJwtMany(claims, signingKey!) : null;
+        const newAwards = chunk.map((r, i) => ({
+          id: r.id, badgeId: r.ctx.badge.id, courseId: r.ctx.badge.courseId, moduleId: r.ctx.badge.moduleId, userId: r.req.userId, method: r.req.method,
+          isTest: r.ctx.learner.isTest, awardedAt: r.awardedAt, validUntil: r.validUntil, salt: r.salt, statusListId: r.status.listId,
+          statusIndex: r.status.index, jwt: tokens ? tokens[i]! : null, claims: tokens ? null : claims[i]!,
+          claimTokenHash: sha256Hex(r.claimToken), claimExpiresAt: new Date(now.getTime() + deps.claimTokenDays * 86_400_000),
+        }));
         // A concurrent request may have issued some first: those rows are not inserted (their
         // status entries stay unused) and get no event.
         const written = repo.insertAwards(tx, tenantId, newAwards);
@@ -87,7 +94,7 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
           await repo.insertAwardedEvents(tx, tenantId, inserted);
           return [];
         }));
-        // Let the first query reach the server before signing the next chunk.
+        // Let the first query reach the server before preparing the next chunk.
         await new Promise((resolve) => setImmediate(resolve));
       }
       const inserted = (await Promise.all(writes)).flat();
@@ -100,6 +107,7 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
       }));
       return { inserted, existing, tokens };
     });
+    if (signing === 'queued' && outcome.inserted.length > 0) deps.onQueued?.();
 
     const insertedByKey = new Map(outcome.inserted.map((a) => [`${a.courseId}:${a.moduleId}:${a.userId}`, a]));
     const missing = requests.flatMap((r) => {

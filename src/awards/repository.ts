@@ -22,7 +22,8 @@ export interface Award {
   statusListId: string;
   statusIndex: number;
   credential: Record<string, unknown>;
-  credentialJwt: string;
+  /** Null while the award waits in the signing queue (see awards/signing-queue.ts). */
+  credentialJwt: string | null;
   credentialDi: Record<string, unknown> | null;
 }
 
@@ -31,7 +32,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface NewAward {
   id: string; badgeId: string; courseId: string; moduleId: string; userId: string; method: AwardMethod; isTest: boolean;
   awardedAt: Date; validUntil: Date | null; salt: string; statusListId: string; statusIndex: number;
-  jwt: string;
+  /** Exactly one of the two: the signed VC-JWT, or the claims the signing queue will sign. */
+  jwt: string | null; claims: Record<string, unknown> | null;
   claimTokenHash: string; claimExpiresAt: Date;
 }
 
@@ -47,12 +49,14 @@ export interface IssueContext {
 type AwardRow = {
   id: string; tenant_id: string; badge_id: string; course_id: string; module_id: string; user_id: string; method: AwardMethod; is_test: boolean;
   awarded_at: Date; accepted_at: Date | null; revoked_at: Date | null; valid_until: Date | null; is_public: boolean; show_name: boolean;
-  status_list_id: string; status_index: number; credential_jwt: string; credential_di: Record<string, unknown> | null;
+  status_list_id: string; status_index: number; credential_jwt: string | null; credential_claims: Record<string, unknown> | null;
+  credential_di: Record<string, unknown> | null;
 };
 
 // The VC-JWT payload is the credential plus the claims that mirror it (iss, jti, sub, nbf, exp).
-function credentialOf(jwt: string): Record<string, unknown> {
-  const { iss: _iss, jti: _jti, sub: _sub, nbf: _nbf, exp: _exp, ...credential } = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+function credentialOf(r: Pick<AwardRow, 'credential_jwt' | 'credential_claims'>): Record<string, unknown> {
+  const claims = r.credential_jwt ? JSON.parse(Buffer.from(r.credential_jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown> : r.credential_claims!;
+  const { iss: _iss, jti: _jti, sub: _sub, nbf: _nbf, exp: _exp, ...credential } = claims;
   return credential;
 }
 
@@ -60,7 +64,7 @@ export const toAward = (r: AwardRow): Award => ({
   id: r.id, tenantId: r.tenant_id, badgeId: r.badge_id, courseId: r.course_id, moduleId: r.module_id, userId: r.user_id, method: r.method,
   isTest: r.is_test, awardedAt: r.awarded_at, acceptedAt: r.accepted_at, revokedAt: r.revoked_at, validUntil: r.valid_until,
   isPublic: r.is_public, showName: r.show_name, statusListId: r.status_list_id, statusIndex: r.status_index,
-  credential: credentialOf(r.credential_jwt), credentialJwt: r.credential_jwt, credentialDi: r.credential_di,
+  credential: credentialOf(r), credentialJwt: r.credential_jwt, credentialDi: r.credential_di,
 });
 
 /** One award of a badge as the instructor's learner list needs it, before its state is worked out. */
@@ -157,24 +161,24 @@ export function awardRepository(db: Queryable) {
       // Only the ids come back: the rows are ours already, and returning each JWT costs transfer.
       const inserted = await q.query<{ id: string }>(
         `insert into awards (tenant_id, id, badge_id, course_id, module_id, user_id, method, is_test, awarded_at, valid_until,
-           recipient_salt, status_list_id, status_index, credential_jwt, claim_token_hash, claim_expires_at)
+           recipient_salt, status_list_id, status_index, credential_jwt, credential_claims, claim_token_hash, claim_expires_at)
          select $1, x.id, x.badge_id, x.course_id, x.module_id, x.user_id, x.method, x.is_test, x.awarded_at, x.valid_until,
-           x.salt, x.status_list_id, x.status_index, x.jwt, x.claim_token_hash, x.claim_expires_at
+           x.salt, x.status_list_id, x.status_index, x.jwt, x.claims, x.claim_token_hash, x.claim_expires_at
          from jsonb_to_recordset($2::jsonb) as x(id uuid, badge_id uuid, course_id uuid, module_id uuid, user_id uuid, method text,
            is_test boolean, awarded_at timestamptz, valid_until timestamptz, salt text, status_list_id uuid, status_index integer,
-           jwt text, claim_token_hash text, claim_expires_at timestamptz)
+           jwt text, claims json, claim_token_hash text, claim_expires_at timestamptz)
          on conflict (tenant_id, course_id, module_id, user_id) do nothing
          returning id`,
         [tenantId, JSON.stringify(rows.map((r) => ({
           id: r.id, badge_id: r.badgeId, course_id: r.courseId, module_id: r.moduleId, user_id: r.userId, method: r.method, is_test: r.isTest,
           awarded_at: r.awardedAt.toISOString(), valid_until: r.validUntil?.toISOString() ?? null, salt: r.salt, status_list_id: r.statusListId,
-          status_index: r.statusIndex, jwt: r.jwt, claim_token_hash: r.claimTokenHash, claim_expires_at: r.claimExpiresAt.toISOString(),
+          status_index: r.statusIndex, jwt: r.jwt, claims: r.claims, claim_token_hash: r.claimTokenHash, claim_expires_at: r.claimExpiresAt.toISOString(),
         })))]);
       const ids = new Set(inserted.map((r) => r.id));
       return rows.filter((r) => ids.has(r.id)).map((r) => toAward({
         id: r.id, tenant_id: tenantId, badge_id: r.badgeId, course_id: r.courseId, module_id: r.moduleId, user_id: r.userId, method: r.method,
         is_test: r.isTest, awarded_at: r.awardedAt, accepted_at: null, revoked_at: null, valid_until: r.validUntil, is_public: false, show_name: false,
-        status_list_id: r.statusListId, status_index: r.statusIndex, credential_jwt: r.jwt, credential_di: null,
+        status_list_id: r.statusListId, status_index: r.statusIndex, credential_jwt: r.jwt, credential_claims: r.claims, credential_di: null,
       }));
     },
 
@@ -214,6 +218,31 @@ export function awardRepository(db: Queryable) {
       const rows = await db.query<{ name: string | null }>('select name from users where tenant_id = $1 and id = $2', [tenantId, userId]);
       return rows[0]?.name ?? null;
     },
+    /** Up to `limit` awards waiting for their VC-JWT, oldest first, after `after` when given. */
+    async unsigned(limit: number, after: { awardedAt: Date; id: string } | null): Promise<Array<{ id: string; tenantId: string; awardedAt: Date; claims: Record<string, unknown> }>> {
+      const rows = await db.query<{ id: string; tenant_id: string; awarded_at: Date; credential_claims: Record<string, unknown> }>(
+        `select id, tenant_id, awarded_at, credential_claims from awards
+         where credential_jwt is null and ($2::timestamptz is null or (awarded_at, id) > ($2::timestamptz, $3::uuid))
+         order by awarded_at, id limit $1`,
+        [limit, after?.awardedAt.toISOString() ?? null, after?.id ?? null]);
+      return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, awardedAt: r.awarded_at, claims: r.credential_claims }));
+    },
+
+    async unsignedCount(): Promise<number> {
+      const rows = await db.query<{ n: number }>('select count(*)::int as n from awards where credential_jwt is null');
+      return rows[0]!.n;
+    },
+
+    /** Stores VC-JWTs of queued awards; an award signed meanwhile (by a reader, another server) keeps its token. */
+    async storeSigned(items: ReadonlyArray<{ id: string; jwt: string }>): Promise<number> {
+      if (items.length === 0) return 0;
+      const rows = await db.query<{ id: string }>(
+        `update awards a set credential_jwt = x.jwt, credential_claims = null
+         from unnest($1::uuid[], $2::text[]) as x(id, jwt) where a.id = x.id and a.credential_jwt is null returning a.id`,
+        [items.map((i) => i.id), items.map((i) => i.jwt)]);
+      return rows.length;
+    },
+
     async find(awardId: string): Promise<Award | null> {
       const rows = await db.query<AwardRow>('select * from awards where id = $1', [awardId]);
       return rows[0] ? toAward(rows[0]) : null;

@@ -2,7 +2,7 @@
 import type { Credentials } from '../credentials/index.js';
 import type { Db } from '../db/index.js';
 import { recordEvent } from '../events/index.js';
-import { AppError, ConflictError, NotFoundError, type Clock, newToken, sha256Hex } from '../shared/index.js';
+import { AppError, ConflictError, NotFoundError, type Clock, type Logger, newToken, sha256Hex } from '../shared/index.js';
 
 class GoneError extends AppError {
   constructor(code: string, message: string) {
@@ -13,15 +13,17 @@ import { createIssuance } from './issuance.js';
 import type { Notifier } from './notifications.js';
 import { createPageViews, type PageRequest } from './public-page.js';
 import { createReminders } from './reminders.js';
+import { createSigningQueue } from './signing-queue.js';
 import { awardRepository, type Award, type AwardState } from './repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AcceptChannel = 'lms' | 'email';
 
-export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number; notifier: Notifier; onAccepted?: (award: Award) => Promise<void> }) {
+export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number; notifier: Notifier; logger?: Logger; onAccepted?: (award: Award) => Promise<void> }) {
   const repo = awardRepository(deps.db);
-  const issuance = createIssuance(deps);
+  const signing = createSigningQueue({ db: deps.db, credentials: deps.credentials, ...(deps.logger ? { logger: deps.logger } : {}) });
+  const issuance = createIssuance({ ...deps, onQueued: () => signing.kick() });
   const reminders = createReminders(deps);
   const pages = createPageViews(deps.db);
 
@@ -101,6 +103,18 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
     /** The learner's name as the LMS gave it, for pages where the learner allows it. */
     async learnerName(award: Award): Promise<string | null> {
       return repo.learnerName(award.tenantId, award.userId);
+    },
+
+    /** The signing queue of bulk-issued awards (started by the server, drained by tests and benchmarks). */
+    signing,
+
+    /** The award's VC-JWT; an award still in the signing queue is signed now (and kept). */
+    async signedJwt(award: Award): Promise<string> {
+      if (award.credentialJwt) return award.credentialJwt;
+      const jwt = await deps.credentials.signers.signJwt(award.tenantId, award.credential as never);
+      if ((await repo.storeSigned([{ id: award.id, jwt }])) === 1) return jwt;
+      // Signed meanwhile by the queue or another request: that token is the award's.
+      return (await repo.find(award.id))?.credentialJwt ?? jwt;
     },
 
     /** The credential with its embedded Data Integrity proof, signed on first use and kept. */

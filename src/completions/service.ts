@@ -12,6 +12,10 @@ export type CompletionSource = 'launch' | 'api' | 'csv' | 'manual' | 'xapi' | 'c
 
 const METHOD: Record<CompletionSource, AwardMethod> = { launch: 'lms', lms_pull: 'lms', xapi: 'lms', caliper: 'lms', api: 'api', csv: 'csv', manual: 'manual' };
 
+// A learner's launch and a manual award are signed before the answer; bulk sources go through the
+// signing queue, so that ingest is not bounded by one core's RS256 rate.
+const INLINE_SIGNING: ReadonlySet<CompletionSource> = new Set(['launch', 'manual']);
+
 // Scores are compared as fractions; a hair of tolerance keeps 0.8 from failing 80/100.
 const meets = (score: number, max: number, minScore: number) => score / max + 1e-9 >= minScore;
 
@@ -46,7 +50,8 @@ export function createCompletionService(deps: { db: Db; awards: AwardService; cl
       const rows = known.map((k) => ({ ...k, userId: learnerIds.get(`${k.target.platformId}\n${k.item.learner.id}`)!, qualifies: meets(k.item.score, k.item.maxScore, k.target.minScore) }));
 
       const qualifying = rows.filter((r) => r.qualifies);
-      const outcomes = await deps.awards.issueBatch(tenantId, qualifying.map((r) => ({ badgeId: r.target.badgeId, userId: r.userId, method: METHOD[opts.source] })));
+      const outcomes = await deps.awards.issueBatch(tenantId, qualifying.map((r) => ({ badgeId: r.target.badgeId, userId: r.userId, method: METHOD[opts.source] })),
+        INLINE_SIGNING.has(opts.source) ? 'inline' : 'queued');
       const awardOf = new Map<number, { id: string; created: boolean; claimToken?: string }>();
       qualifying.forEach((r, i) => {
         const o = outcomes[i]!;

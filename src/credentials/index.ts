@@ -2,6 +2,7 @@
 import type { Db } from '../db/index.js';
 import type { Clock } from '../shared/index.js';
 import { createIssuerDocuments } from './issuer-documents.js';
+import { createJwtSignPool } from './jwt-sign-pool.js';
 import { createSigningKeyStore } from './keys.js';
 import { achievement, buildCredential, urls, type BadgeInfo, type CredentialInput } from './ob3.js';
 import { createSigners } from './signers.js';
@@ -12,10 +13,11 @@ export { createSigningKeyStore, type SigningKeyStore, type PublicSigningKey, typ
 export type { VerificationResult, Check } from './verify.js';
 export { urls as credentialUrls, identityHash } from './ob3.js';
 
-export function createCredentials(deps: { db: Db; publicUrl: string; secretKey: string; clock: Clock; keys?: ReturnType<typeof createSigningKeyStore> }) {
+export function createCredentials(deps: { db: Db; publicUrl: string; secretKey: string; clock: Clock; keys?: ReturnType<typeof createSigningKeyStore>; signingThreads?: number }) {
   const keys = deps.keys ?? createSigningKeyStore({ db: deps.db, secretKey: deps.secretKey });
   const issuerDocs = createIssuerDocuments({ db: deps.db, keys, publicUrl: deps.publicUrl });
-  const signers = createSigners({ keys, issuerDocs, publicUrl: deps.publicUrl });
+  const pool = createJwtSignPool(deps.signingThreads);
+  const signers = createSigners({ keys, issuerDocs, publicUrl: deps.publicUrl, pool });
   const statusLists = createStatusLists({ db: deps.db, signers, publicUrl: deps.publicUrl, clock: deps.clock });
   const verifier = createVerifier({ keys, signers, statusLists, publicUrl: deps.publicUrl, clock: deps.clock });
   const u = urls(deps.publicUrl);
@@ -26,6 +28,8 @@ export function createCredentials(deps: { db: Db; publicUrl: string; secretKey: 
     statusLists,
     verifier,
     urls: u,
+    /** Stops the signing threads. */
+    close: () => pool.close(),
     build: (input: Omit<CredentialInput, 'publicUrl'>) => buildCredential({ ...input, publicUrl: deps.publicUrl }) as Record<string, unknown> & { id: string; validFrom: string; credentialSubject: { id: string } },
     achievement: (badge: BadgeInfo) => achievement(deps.publicUrl, badge),
     /** The image a badge shows: an uploaded one, an external URL, or the generated default. */

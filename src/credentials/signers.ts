@@ -8,12 +8,13 @@ import { cryptosuite } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import jwt from 'jsonwebtoken';
 import { createDocumentLoader } from './document-loader.js';
 import type { IssuerDocuments } from './issuer-documents.js';
+import type { JwtSignPool } from './jwt-sign-pool.js';
 import type { ActiveKey, SigningKeyStore } from './keys.js';
 import { urls } from './ob3.js';
 
 type Credential = Record<string, unknown> & { id: string; validFrom: string; validUntil?: string; credentialSubject: { id: string } };
 
-export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerDocuments; publicUrl: string }) {
+export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerDocuments; publicUrl: string; pool: JwtSignPool }) {
   const u = urls(deps.publicUrl);
   const documentLoader = createDocumentLoader((url) => deps.issuerDocs.resolve(url));
   const edSigners = new Map<string, Promise<{ signer: unknown }>>();
@@ -35,22 +36,37 @@ export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerD
     return entry;
   }
 
+  function jwtClaims(tenantId: string, credential: Credential): Record<string, unknown> {
+    return {
+      ...credential,
+      iss: u.issuer(tenantId),
+      jti: credential.id,
+      sub: credential.credentialSubject.id,
+      nbf: Math.floor(Date.parse(credential.validFrom) / 1000),
+      ...(credential.validUntil ? { exp: Math.floor(Date.parse(credential.validUntil) / 1000) } : {}),
+    };
+  }
+
   return {
     documentLoader,
+    /** Threads that sign VC-JWTs in bulk. */
+    poolSize: deps.pool.size,
 
-    /** VC-JWT: the credential is the payload, with iss, jti, nbf, sub (and exp) mirrored as claims. */
+    /** The VC-JWT payload: the credential, with iss, jti, nbf, sub (and exp) mirrored as claims. */
+    jwtClaims,
+
+    /** VC-JWT of one credential, on this thread. */
     async signJwt(tenantId: string, credential: Credential, signingKey?: ActiveKey): Promise<string> {
       const { key, privateKey } = signingKey ?? (await deps.keys.activeKey(tenantId, 'RS256'));
-      const claims: Record<string, unknown> = {
-        ...credential,
-        iss: u.issuer(tenantId),
-        jti: credential.id,
-        sub: credential.credentialSubject.id,
-        nbf: Math.floor(Date.parse(credential.validFrom) / 1000),
-        ...(credential.validUntil ? { exp: Math.floor(Date.parse(credential.validUntil) / 1000) } : {}),
-      };
       // Header: alg, typ and kid only — the spec allows no other fields.
-      return jwt.sign(claims, privateKey, { algorithm: 'RS256', keyid: u.key(key.kid), noTimestamp: true });
+      return jwt.sign(jwtClaims(tenantId, credential), privateKey, { algorithm: 'RS256', keyid: u.key(key.kid), noTimestamp: true });
+    },
+
+    /** VC-JWTs of many payloads (from jwtClaims) on the worker pool, every core at once; same order. */
+    async signJwtMany(claims: readonly Record<string, unknown>[], signingKey: ActiveKey): Promise<string[]> {
+      // One or two (a launch, a manual award): here, without the round trip to a thread.
+      if (claims.length <= 2) return claims.map((c) => jwt.sign(c, signingKey.privateKey, { algorithm: 'RS256', keyid: u.key(signingKey.key.kid), noTimestamp: true }));
+      return deps.pool.sign(claims, signingKey.privateKey, u.key(signingKey.key.kid));
     },
 
     /** Embedded Data Integrity proof; the official schema wants `proof` as an array. */

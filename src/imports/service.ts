@@ -76,7 +76,7 @@ export function createImporter(deps: { db: Db; badges: BadgeCatalog; awards: Awa
       const [platformId, lmsUserId] = w.learnerKey.split('\n') as [string, string];
       return { platformId, lmsUserId, isTest: w.a.testAccount ?? false };
     }));
-    const issued = await deps.awards.issueBatch(tenantId, wanted.map((w) => ({ badgeId: w.badgeId, userId: learners.get(w.learnerKey)!, method: w.a.method, awardedAt: new Date(w.a.awardedAt) })));
+    const issued = await deps.awards.issueBatch(tenantId, wanted.map((w) => ({ badgeId: w.badgeId, userId: learners.get(w.learnerKey)!, method: w.a.method, awardedAt: new Date(w.a.awardedAt) })), 'queued');
     const fresh: Array<{ a: ImportAwardItem; award: Award }> = [];
     wanted.forEach((w, k) => {
       const o = issued[k]!;

@@ -136,7 +136,7 @@ describe('content negotiation', () => {
     expect(byAccept.status).toBe(200);
     expect(byAccept.headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
     const jwt = await byAccept.text();
-    expect(jwt).toBe(award.credentialJwt);
+    expect(jwt).toBe(award.credentialJwt!);
     expect(jwt).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     const byQuery = await get(`${url}?format=jwt`, 'text/html');
     expect(byQuery.headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
@@ -162,7 +162,7 @@ describe('privacy', () => {
       expect(own.status, `owner ${u} ${accept}`).toBe(200);
     }
     const ownJwt = await (await get(`${url}?format=jwt&ltik=${owner.ltik}`)).text();
-    expect(ownJwt).toBe(award.credentialJwt);
+    expect(ownJwt).toBe(award.credentialJwt!);
     const ownHtml = await (await get(`${url}?ltik=${owner.ltik}`, 'text/html')).text();
     expect(ownHtml).toContain(`<h1>${badge.name}</h1>`);
   });
@@ -243,11 +243,11 @@ describe('verification', () => {
     const { award, url } = await issue();
     const post = (body: string, type: string) => fetch(`${app.url}/ob/verify`, { method: 'POST', headers: { 'content-type': type }, body }).then(async (r) => ({ status: r.status, json: await r.json() }));
 
-    const good = await post(award.credentialJwt, 'application/vc+jwt');
+    const good = await post(award.credentialJwt!, 'application/vc+jwt');
     expect(good.status).toBe(200);
     expect(good.json.verified, JSON.stringify(good.json)).toBe(true);
 
-    const [h, p, s] = award.credentialJwt.split('.');
+    const [h, p, s] = award.credentialJwt!.split('.');
     const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
     payload.name = 'Master of Everything';
     const forged = [h, Buffer.from(JSON.stringify(payload)).toString('base64url'), s].join('.');
@@ -381,7 +381,7 @@ describe('baked downloads', () => {
     expect(res.headers.get('content-type')).toBe('image/png');
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="Pixel-Perfect.png"');
     const texts = pngCredential(Buffer.from(await res.arrayBuffer()));
-    expect(texts).toEqual([award.credentialJwt]);
+    expect(texts).toEqual([award.credentialJwt!]);
     await expect(jwtVerify(texts[0]!, createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`)))).resolves.toBeTruthy();
   });
 });

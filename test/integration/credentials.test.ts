@@ -52,7 +52,7 @@ describe('OpenBadgeCredential', () => {
 
   it('never carries a plain email: the recipient is a salted sha256 identity hash', async () => {
     const { award, userId } = await issue({}, { email: 'Grace.Hopper@School.example' });
-    const text = JSON.stringify(award.credential) + award.credentialJwt;
+    const text = JSON.stringify(award.credential) + award.credentialJwt!;
     expect(text.toLowerCase()).not.toContain('grace.hopper');
     const subject = (award.credential as any).credentialSubject;
     expect(subject.id).toBe(`urn:uuid:${userId}`);
@@ -71,7 +71,7 @@ describe('OpenBadgeCredential', () => {
 
   it('VC-JWT verifies with jose, with the kid URL answering one public JWK that is also in the JWKS', async () => {
     const { award } = await issue();
-    const jwt = award.credentialJwt;
+    const jwt = award.credentialJwt!;
     const header = decodeProtectedHeader(jwt);
     expect(Object.keys(header).sort()).toEqual(['alg', 'kid', 'typ']);
     expect(header.alg).toBe('RS256');
@@ -109,7 +109,7 @@ describe('OpenBadgeCredential', () => {
     credential.name = 'Master of Everything';
     const di = await vc.verifyCredential({ credential, documentLoader, suite: new DataIntegrityProof({ cryptosuite }), checkStatus: async () => ({ verified: true }) });
     expect(di.verified).toBe(false);
-    const [h, p, s] = award.credentialJwt.split('.');
+    const [h, p, s] = award.credentialJwt!.split('.');
     const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
     payload.name = 'Master of Everything';
     const forged = [h, Buffer.from(JSON.stringify(payload)).toString('base64url'), s].join('.');

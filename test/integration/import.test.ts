@@ -70,7 +70,10 @@ describe('history import', () => {
 
     // Imported awards are real credentials, and the revoked one is revoked for verifiers.
     const revoked = r.awards[2].id as string;
-    const verify = await (await fetch(`${app.url}/ob/verify`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: (await app.built.services.awards.find(revoked))!.credentialJwt })).json();
+    // Imported awards wait in the signing queue: the VC-JWT as the queue stores it is what a verifier gets.
+    await app.built.services.awards.signing.drain();
+    const jwt = (await app.built.services.awards.find(revoked))!.credentialJwt!;
+    const verify = await (await fetch(`${app.url}/ob/verify`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: jwt })).json();
     expect(verify.checks.find((c: { check: string }) => c.check === 'status')).toMatchObject({ ok: false });
   });
 

@@ -62,7 +62,7 @@ describe('issuance', () => {
     for (const a of awards) {
       expect((a.credential as any).credentialStatus.statusListIndex).toBe(String(a.statusIndex));
       // Every credential of the batch against the official schema, as issued (the VC-JWT payload).
-      const payload = JSON.parse(Buffer.from(a.credentialJwt.split('.')[1]!, 'base64url').toString());
+      const payload = JSON.parse(Buffer.from(a.credentialJwt!.split('.')[1]!, 'base64url').toString());
       expect(validateCredential(payload), JSON.stringify(validateCredential.errors)).toBe(true);
     }
   });

@@ -203,14 +203,14 @@ describe('signing key rotation', () => {
     const w3 = await buildWorld(app, 'Rotating College');
     const a = await issuePublic(w3);
     const credA = await credentialJson(a.award.id); // its Data Integrity proof is made now, with the first Ed25519 key
-    const kidA = decodeProtectedHeader(a.award.credentialJwt).kid!;
+    const kidA = decodeProtectedHeader(a.award.credentialJwt!).kid!;
 
     const fresh = await app.built.services.signingKeys.rotate(w3.tenantId);
     expect(fresh.map((k) => k.alg).sort()).toEqual(['EdDSA', 'RS256']);
 
     const b = await issuePublic(w3);
     const credB = await credentialJson(b.award.id);
-    const kidB = decodeProtectedHeader(b.award.credentialJwt).kid!;
+    const kidB = decodeProtectedHeader(b.award.credentialJwt!).kid!;
     expect(kidB).not.toBe(kidA);
     expect(kidB).toBe(`${app.url}/ob/keys/${fresh.find((k) => k.alg === 'RS256')!.kid}`);
     expect(credB.proof[0].verificationMethod).not.toBe(credA.proof[0].verificationMethod);
@@ -222,14 +222,14 @@ describe('signing key rotation', () => {
     expect(kids).toContain(kidB);
     for (const k of jwksJson.keys) expect(k.d, k.kid).toBeUndefined();
     const jwks = createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`));
-    const va = await jwtVerify(a.award.credentialJwt, jwks);
+    const va = await jwtVerify(a.award.credentialJwt!, jwks);
     expect(va.payload.jti).toBe(credA.id);
     expect(va.protectedHeader.kid).toBe(kidA);
-    const vb = await jwtVerify(b.award.credentialJwt, jwks);
+    const vb = await jwtVerify(b.award.credentialJwt!, jwks);
     expect(vb.payload.jti).toBe(credB.id);
     // The retired key's own URL still answers one JWK that verifies A.
     const jwkA = await (await fetch(kidA)).json();
-    await expect(jwtVerify(a.award.credentialJwt, await importJWK(jwkA, 'RS256'))).resolves.toBeTruthy();
+    await expect(jwtVerify(a.award.credentialJwt!, await importJWK(jwkA, 'RS256'))).resolves.toBeTruthy();
 
     // The Digital Bazaar verifier, resolving keys from the issuer document: both verify.
     for (const [name, c] of [['A', credA], ['B', credB]] as const) {

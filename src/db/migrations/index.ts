@@ -11,6 +11,7 @@ import { sql as importIds } from './008-import.js';
 import { sql as reminders } from './009-reminders.js';
 import { sql as awardStats } from './010-award-stats.js';
 import { sql as eventsByMonth } from './011-events-by-month.js';
+import { sql as deferredSigning } from './012-deferred-signing.js';
 
 export interface Migration {
   version: number;
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   { version: 9, name: 'reminders', sql: reminders },
   { version: 10, name: 'award-stats', sql: awardStats },
   { version: 11, name: 'events-by-month', sql: eventsByMonth },
+  { version: 12, name: 'deferred-signing', sql: deferredSigning },
 ];

@@ -35,7 +35,7 @@ export function credentialPageRouter(deps: { db: Db; awards: AwardService; badge
     if (wanted === 'application/vc+jwt' || wanted === 'application/json' || wanted === 'application/ld+json') {
       const { award } = await visibleAward(req);
       res.vary('Accept');
-      if (wanted === 'application/vc+jwt') res.type('application/vc+jwt').send(award.credentialJwt);
+      if (wanted === 'application/vc+jwt') res.type('application/vc+jwt').send(await deps.awards.signedJwt(award));
       else res.type(wanted).send(JSON.stringify(await deps.awards.withDataIntegrity(award)));
       return;
     }
@@ -91,17 +91,17 @@ export function credentialPageRouter(deps: { db: Db; awards: AwardService; badge
     res.set('Content-Disposition', `attachment; filename="${filename}"`);
     if (format === 'png') {
       if (stored?.contentType !== 'image/png') throw new NotFoundError('no_png_image', 'This badge has no PNG image; download the SVG instead.');
-      res.type('image/png').send(Buffer.from(bakePng(stored.bytes, award.credentialJwt)));
+      res.type('image/png').send(Buffer.from(bakePng(stored.bytes, await deps.awards.signedJwt(award))));
       return;
     }
     const svg = stored?.contentType === 'image/svg+xml' ? Buffer.from(stored.bytes).toString('utf8') : defaultBadgeSvg(badge.name, badge.id);
-    res.type('image/svg+xml').send(bakeSvg(svg, award.credentialJwt));
+    res.type('image/svg+xml').send(bakeSvg(svg, await deps.awards.signedJwt(award)));
   }));
 
   router.post('/credentials/:id/verify', asyncHandler(async (req, res) => {
     const { award } = await visibleAward(req);
     const signed = await deps.awards.withDataIntegrity(award);
-    const [jwt, di] = await Promise.all([deps.credentials.verifier.verify(award.credentialJwt), deps.credentials.verifier.verify(signed)]);
+    const [jwt, di] = await Promise.all([deps.credentials.verifier.verify(await deps.awards.signedJwt(award)), deps.credentials.verifier.verify(signed)]);
     const bot = isBot(req.get('user-agent'));
     // No IP address or verifier identity is stored: only where the verification came from.
     await recordEvent(deps.db, {

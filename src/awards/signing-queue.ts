@@ -1,0 +1,89 @@
+// The signing queue: awards issued in bulk wait here, as rows with `credential_jwt` null, and are
+// signed in batches on the worker pool (every core) moments after their transaction commits. A
+// kick after each queued issuance starts a drain at once; a slow poll picks up what a previous
+// process or another server left. Signing twice is harmless: the first stored token wins.
+import type { Credentials } from '../credentials/index.js';
+import type { Db } from '../db/index.js';
+import type { Logger } from '../shared/index.js';
+import { awardRepository } from './repository.js';
+
+const BATCH = 500;
+
+export function createSigningQueue(deps: { db: Db; credentials: Credentials; logger?: Logger; pollMs?: number }) {
+  const repo = awardRepository(deps.db);
+  let running: Promise<number> | null = null;
+  let again = false;
+  let timer: NodeJS.Timeout | null = null;
+
+  async function signBatch(batch: Awaited<ReturnType<typeof repo.unsigned>>): Promise<number> {
+    const byTenant = new Map<string, typeof batch>();
+    for (const a of batch) byTenant.set(a.tenantId, [...(byTenant.get(a.tenantId) ?? []), a]);
+    let stored = 0;
+    for (const [tenantId, awards] of byTenant) {
+      // The key active now: an award queued before a rotation is signed with the new key.
+      const key = await deps.credentials.keys.activeKey(tenantId, 'RS256');
+      const tokens = await deps.credentials.signers.signJwtMany(awards.map((a) => a.claims), key);
+      stored += await repo.storeSigned(awards.map((a, i) => ({ id: a.id, jwt: tokens[i]! })));
+    }
+    return stored;
+  }
+
+  /** Signs until nothing waits; the number of awards this call signed. */
+  async function drainOnce(): Promise<number> {
+    let total = 0;
+    // The next batch is read while the current one is signed (the database and the signing
+    // threads work side by side), from where the current one ends.
+    let batch = await repo.unsigned(BATCH, null);
+    while (batch.length > 0) {
+      const last = batch[batch.length - 1]!;
+      const [signed, next] = await Promise.all([signBatch(batch), batch.length < BATCH ? Promise.resolve([]) : repo.unsigned(BATCH, last)]);
+      total += signed;
+      batch = next;
+    }
+    return total;
+  }
+
+  function drain(): Promise<number> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      let total = 0;
+      do {
+        again = false;
+        total += await drainOnce();
+      } while (again);
+      return total;
+    })().finally(() => { running = null; });
+    return running;
+  }
+
+  return {
+    /** Signs everything waiting (also what arrives meanwhile); resolves with how many were signed. */
+    drain,
+    /** Starts a drain soon, without waiting for it (while the queue is started). */
+    kick(): void {
+      if (!timer) return;
+      void drain().catch((error) => deps.logger?.warn('signing queue failed', { error: String(error) }));
+    },
+    /** How many awards wait for their VC-JWT. */
+    async backlog(): Promise<number> {
+      return repo.unsignedCount();
+    },
+    start(): void {
+      if (timer) return;
+      timer = setInterval(() => this.kick(), deps.pollMs ?? 30_000);
+      timer.unref();
+      this.kick();
+    },
+    /** Stops signing in the background (awards queued meanwhile wait, or are signed when read). */
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await running?.catch(() => undefined);
+    },
+  };
+}
+
+export type SigningQueue = ReturnType<typeof createSigningQueue>;

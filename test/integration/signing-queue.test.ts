@@ -1,0 +1,122 @@
+// Bulk-issued awards go through the signing queue: stored with their claims, signed on the worker
+// pool after the commit, each VC-JWT verifiable with jose against the published JWKS and carrying
+// exactly the credential the award holds. An award read before the queue reaches it is signed on
+// the spot, and the queue keeps that token; what a stopped server left is signed when one starts.
+import { availableParallelism } from 'node:os';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { buildBadge, buildWorld, type World } from '../support/builders.js';
+import { validateCredential } from '../support/ob3.js';
+
+let app: TestApp;
+let w: World;
+let key: string;
+beforeAll(async () => {
+  app = await startTestApp();
+  w = await buildWorld(app);
+  key = (await app.built.services.tenants.createApiKey(w.tenantId)).key;
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+const queue = () => app.built.services.awards.signing;
+const externalOf = async (moduleId: string) => (await app.testDb.db.query<{ external_id: string }>('select external_id from modules where id = $1', [moduleId]))[0]!.external_id;
+async function postCompletions(moduleExternalId: string, learners: string[]) {
+  const res = await fetch(`${app.url}/api/v1/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ completions: learners.map((id) => ({ courseId: w.lmsContextId, moduleId: moduleExternalId, learner: { id, email: `${id}@school.example` }, score: 1, maxScore: 1, completedAt: '2026-11-20T10:00:00Z' })) }),
+  });
+  expect(res.status).toBe(200);
+  const { results } = await res.json() as { results: Array<{ status: string; awardId: string }> };
+  expect(results.every((r) => r.status === 'awarded')).toBe(true);
+  return results.map((r) => r.awardId);
+}
+const unsignedOf = async (ids: string[]) => (await app.testDb.db.query<{ n: number }>(
+  'select count(*)::int as n from awards where id = any($1::uuid[]) and credential_jwt is null', [ids]))[0]!.n;
+
+describe('signing queue', () => {
+  it('stores API completions unsigned and signs them all on the pool, each verifying with the published keys', async () => {
+    await queue().stop();
+    const badge = await buildBadge(app, w);
+    // Two batches of the API's largest size and more than one queue batch (500) in all.
+    const mod = await externalOf(badge.moduleId);
+    const ids = [...await postCompletions(mod, Array.from({ length: 1000 }, (_, i) => `q${i}`)), ...await postCompletions(mod, Array.from({ length: 200 }, (_, i) => `q${1000 + i}`))];
+    // Nothing signed them yet: the claims wait in the rows.
+    expect(await unsignedOf(ids)).toBe(ids.length);
+    expect(await queue().backlog()).toBeGreaterThanOrEqual(ids.length);
+
+    expect(await queue().drain()).toBeGreaterThanOrEqual(ids.length);
+    expect(await unsignedOf(ids)).toBe(0);
+    expect(await queue().backlog()).toBe(0);
+
+    const jwks = createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`));
+    const activeKid = (await app.built.services.signingKeys.activeKey(w.tenantId, 'RS256')).key.kid;
+    // Every 97th award (and the last): a proper VC-JWT whose payload is the award's credential.
+    for (const id of [...ids.filter((_, i) => i % 97 === 0), ids[ids.length - 1]!]) {
+      const award = (await app.built.services.awards.find(id))!;
+      const { payload, protectedHeader } = await jwtVerify(award.credentialJwt!, jwks);
+      expect(protectedHeader).toEqual({ alg: 'RS256', typ: 'JWT', kid: `${app.url}/ob/keys/${activeKid}` });
+      expect(payload.jti).toBe(award.credential.id);
+      const { iss: _i, jti: _j, sub: _s, nbf: _n, exp: _e, ...credential } = payload;
+      expect(credential).toEqual(award.credential);
+      expect(validateCredential(credential), JSON.stringify(validateCredential.errors)).toBe(true);
+    }
+  });
+
+  it('signs an award read before the queue reaches it, and the queue keeps that token', async () => {
+    await queue().stop();
+    const badge = await buildBadge(app, w);
+    const [id] = await postCompletions(await externalOf(badge.moduleId), ['early-reader']);
+    expect(await unsignedOf([id!])).toBe(1);
+    const award = (await app.built.services.awards.find(id!))!;
+    expect(award.credentialJwt).toBeNull();
+    // The learner makes it public and fetches the VC-JWT: signed now, on the request.
+    await app.built.services.awards.setVisibility(award, true);
+    const res = await fetch(`${app.url}/ob/credentials/${id}?format=jwt`);
+    expect(res.status).toBe(200);
+    const served = await res.text();
+    const { payload } = await jwtVerify(served, createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`)));
+    expect(payload.jti).toBe(award.credential.id);
+    expect(await unsignedOf([id!])).toBe(0);
+
+    await queue().drain();
+    expect((await app.built.services.awards.find(id!))!.credentialJwt).toBe(served);
+    // Verification and the baked image use the same token.
+    const verified = await (await fetch(`${app.url}/ob/credentials/${id}/verify`, { method: 'POST' })).json();
+    expect(verified.proofs['vc-jwt'].verified).toBe(true);
+  });
+
+  it('signs what waited across a rotation with the key active when it is signed, and starts on what a stopped server left', async () => {
+    await queue().stop();
+    const badge = await buildBadge(app, w);
+    const ids = await postCompletions(await externalOf(badge.moduleId), ['r1', 'r2', 'r3']);
+    const fresh = (await app.built.services.signingKeys.rotate(w.tenantId)).find((k) => k.alg === 'RS256')!;
+    expect(await unsignedOf(ids)).toBe(3);
+    // start() is what a server does when it starts: it drains what it finds.
+    queue().start();
+    await expect.poll(() => unsignedOf(ids), { timeout: 10_000 }).toBe(0);
+    const jwks = createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`));
+    for (const id of ids) {
+      const jwt = (await app.built.services.awards.find(id))!.credentialJwt!;
+      expect(decodeProtectedHeader(jwt).kid).toBe(`${app.url}/ob/keys/${fresh.kid}`);
+      await expect(jwtVerify(jwt, jwks)).resolves.toBeTruthy();
+    }
+  });
+
+  it('signs each award once when several drains and readers race for it', async () => {
+    await queue().stop();
+    const badge = await buildBadge(app, w);
+    const ids = await postCompletions(await externalOf(badge.moduleId), Array.from({ length: 300 }, (_, i) => `race${i}`));
+    const awards = await Promise.all(ids.slice(0, 20).map((id) => app.built.services.awards.find(id)));
+    const [, , ...readers] = await Promise.all([queue().drain(), queue().drain(), ...awards.map((a) => app.built.services.awards.signedJwt(a!))]);
+    // A reader's token is the one stored, whoever signed first.
+    for (const [i, jwt] of readers.entries()) expect((await app.built.services.awards.find(ids[i]!))!.credentialJwt).toBe(jwt);
+    expect(await unsignedOf(ids)).toBe(0);
+  });
+
+  it('runs one signing thread per core', () => {
+    expect(app.built.services.credentials.signers.poolSize).toBe(availableParallelism());
+  });
+});
