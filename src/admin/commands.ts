@@ -35,7 +35,7 @@ const USAGE = [
   '  platform connect --id <platform id> --kind canvas|moodle --base-url <url> --token <token>',
   '  apikey create --tenant <id> [--course <id>]',
   '  keys rotate --tenant <id>',
-  '  seed --learners <n> --courses <n> --modules <n> --days <n> [--tenant <id>] [--seed <n>]',
+  '  seed --learners <n> --courses <n> --modules <n> --days <n> [--tenant <id>] [--seed <n>] [--views <mean views per share>]',
 ];
 
 class UsageError extends Error {}
@@ -74,7 +74,7 @@ export async function runAdminCommand(argv: readonly string[], s: AdminServices)
         'auth-url': { type: 'string' }, 'token-url': { type: 'string' }, 'jwks-url': { type: 'string' },
         deployment: { type: 'string', multiple: true }, id: { type: 'string' }, course: { type: 'string' }, product: { type: 'string' },
         kind: { type: 'string' }, 'base-url': { type: 'string' }, token: { type: 'string' },
-        learners: { type: 'string' }, courses: { type: 'string' }, modules: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' },
+        learners: { type: 'string' }, courses: { type: 'string' }, modules: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, views: { type: 'string' },
       },
     });
     switch (SINGLE.has(command) ? command : `${group ?? ''} ${action ?? ''}`) {

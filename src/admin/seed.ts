@@ -11,7 +11,7 @@ export class FlagError extends Error {}
 
 export interface SeedServices { tenants: TenantService; platforms: PlatformRegistry; importer?: Importer; clock?: Clock }
 
-const SEED_FLAGS = new Set(['tenant', 'learners', 'courses', 'modules', 'days', 'seed']);
+const SEED_FLAGS = new Set(['tenant', 'learners', 'courses', 'modules', 'days', 'seed', 'views']);
 const n = (x: number) => x.toLocaleString('en-US');
 
 function whole(values: Record<string, unknown>, name: keyof typeof SEED_LIMITS, fallback?: number): number {
@@ -28,7 +28,9 @@ export async function runSeed(values: Record<string, unknown>, s: SeedServices):
   // Every flag is checked before anything is written.
   const extra = Object.keys(values).find((k) => !SEED_FLAGS.has(k));
   if (extra) throw new FlagError(`seed does not take --${extra}`);
-  const opts = { learners: whole(values, 'learners'), courses: whole(values, 'courses'), modules: whole(values, 'modules'), days: whole(values, 'days'), seed: whole(values, 'seed', 1) };
+  const opts = { learners: whole(values, 'learners'), courses: whole(values, 'courses'), modules: whole(values, 'modules'), days: whole(values, 'days'), seed: whole(values, 'seed', 1),
+    // Mean views per share; the synthetic default (3.5) when not given.
+    ...(values.views === undefined ? {} : { viewsPerShare: whole(values, 'views') }) };
   if (!s.importer) throw new FlagError('seeding is not available here');
   const out: string[] = [];
   const given = values.tenant;

@@ -13,9 +13,10 @@ export const SEED_LIMITS = {
   modules: { min: 1, max: 100 },
   days: { min: 1, max: 3_650 },
   seed: { min: 0, max: 2 ** 31 - 1 },
+  views: { min: 1, max: 200 },
 } as const;
 
-export interface SeedOptions { platformId: string; learners: number; courses: number; modules: number; days: number; seed: number; now: Date; chunkAwards?: number }
+export interface SeedOptions { platformId: string; learners: number; courses: number; modules: number; days: number; seed: number; now: Date; chunkAwards?: number; viewsPerShare?: number }
 
 export interface Tally { imported: number; refused: number }
 export interface SeedReport {
@@ -41,7 +42,7 @@ export async function seedHistory(deps: { run: Run; ensureCourse: EnsureCourse; 
   // About 2 % test accounts (Canvas Student View, Moodle test users): kept, but out of analytics.
   const testAccounts = Math.max(1, Math.round(o.learners * 0.02));
   const tally = { badges: { imported: 0, refused: 0 }, completions: { imported: 0, refused: 0 }, awards: { imported: 0, refused: 0 }, events: { imported: 0, refused: 0 } };
-  const history = syntheticHistory({ courses: plan, learners: o.learners, testAccounts, days: o.days, now: o.now, seed: o.seed, prefix }, o.chunkAwards ?? 2_000);
+  const history = syntheticHistory({ courses: plan, learners: o.learners, testAccounts, days: o.days, now: o.now, seed: o.seed, prefix, ...(o.viewsPerShare ? { viewsPerShare: o.viewsPerShare } : {}) }, o.chunkAwards ?? 2_000);
   for (const chunk of history) {
     const r = await deps.run(tenantId, chunk);
     for (const part of ['badges', 'completions', 'awards', 'events'] as const) {

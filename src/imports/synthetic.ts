@@ -6,7 +6,8 @@
 
 export interface HistoryModule { moduleId: string; title: string; badge: string; minScore: number; skills?: string[]; pathway?: string; validForDays?: number; claimRate: number }
 export interface SyntheticCourse { courseId: string; modules: HistoryModule[] }
-export interface SyntheticOptions { courses: SyntheticCourse[]; learners: number; testAccounts: number; days: number; now: Date; seed: number; prefix: string }
+/** `viewsPerShare`: the mean of the heavy-tailed views a share brings (3.5 when not given). */
+export interface SyntheticOptions { courses: SyntheticCourse[]; learners: number; testAccounts: number; days: number; now: Date; seed: number; prefix: string; viewsPerShare?: number }
 export interface HistoryOptions { courseId: string; modules: HistoryModule[]; learners: number; testAccounts: number; days: number; now: Date; seed: number; prefix: string }
 
 type Item = Record<string, unknown>;
@@ -43,8 +44,8 @@ const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like
 /** Hours from award to claim: most within a day, a long tail over weeks. */
 const claimDelayHours = (rand: Rand) => (rand() < 0.55 ? rand() * 6 : rand() < 0.7 ? 6 + rand() * 42 : 48 + -Math.log(1 - rand()) * 120);
 
-/** Views per share: heavy-tailed (most shares get a few views, some get many). */
-const viewsPerShare = (rand: Rand) => Math.min(60, Math.floor(-Math.log(1 - rand()) * 3.5));
+/** Views per share: heavy-tailed (most shares get a few views, some get many), about `mean` on average. */
+const viewsPerShare = (rand: Rand, mean: number) => Math.min(Math.round(17 * mean), Math.floor(-Math.log(1 - rand()) * mean));
 
 /**
  * C courses of M modules each, for `admin seed`: claim rates drift down along a course and fall
@@ -115,7 +116,7 @@ export function* syntheticHistory(o: SyntheticOptions, chunkAwards = 2_000): Gen
           ...(accepted ? { acceptedAt: iso(claimedAt) } : {}), ...(isPublic ? { public: true } : {}),
         });
         chunk.events.push({ awardExternalId: externalId, type: 'notified', channel: 'email', outcome: rand() < 0.03 ? 'failed' : 'sent', occurredAt: iso(awardedAt + 60_000) });
-        if (accepted && rand() < 0.45) shareAndView(rand, externalId, claimedAt!, now, chunk.events);
+        if (accepted && rand() < 0.45) shareAndView(rand, externalId, claimedAt!, now, chunk.events, o.viewsPerShare ?? 3.5);
       }
     }
     if (chunk.awards.length >= chunkAwards) {
@@ -137,7 +138,7 @@ export function generateHistory(o: HistoryOptions): HistoryChunk {
 }
 
 /** Shares of a claimed award, the views each brings (10 % of hits are bots) and some verifications; nothing after `now`. */
-function shareAndView(rand: Rand, awardExternalId: string, claimedAt: number, now: number, events: Item[]) {
+function shareAndView(rand: Rand, awardExternalId: string, claimedAt: number, now: number, events: Item[], meanViews: number) {
   const iso = (t: number) => new Date(t).toISOString();
   const shares = 1 + (rand() < 0.25 ? 1 : 0);
   for (let s = 0; s < shares; s += 1) {
@@ -145,7 +146,7 @@ function shareAndView(rand: Rand, awardExternalId: string, claimedAt: number, no
     const sharedAt = claimedAt + rand() * 12 * HOUR;
     if (sharedAt > now) continue;
     events.push({ awardExternalId, type: 'shared', channel, occurredAt: iso(sharedAt) });
-    const views = viewsPerShare(rand);
+    const views = viewsPerShare(rand, meanViews);
     for (let v = 0; v < views; v += 1) {
       const at = sharedAt + -Math.log(1 - rand()) * 2 * DAY;
       if (at + 30_000 > now) continue;

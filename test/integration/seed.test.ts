@@ -128,6 +128,7 @@ describe('admin seed', () => {
       [['seed', '--learnrs', '10'], /^error: .*learnrs/],
       [['seed', '--learners', '10', '--courses', '1', '--modules', '2', '--days', '9', '--tenant', randomUUID()], /^error: unknown tenant/],
       [['seed', '--learners', '10', '--courses', '1', '--modules', '2', '--days', '9', '--tenant', 'nope'], /^error: not a tenant id/],
+      [['seed', '--learners', '10', '--courses', '1', '--modules', '2', '--days', '9', '--views', '0'], /^error: --views must be a whole number from 1 to 200/],
     ];
     for (const [argv, reason] of cases) {
       const r = await runAdminCommand(argv, services);
@@ -136,5 +137,15 @@ describe('admin seed', () => {
       expect(r.out[0]).toMatch(reason);
     }
     expect((await app.built.services.tenants.list()).length).toBe(tenants);
+  });
+
+  it('takes --views, the mean views a share brings, for histories of many more events', async () => {
+    const meanViewsPerShare = async () => (await app.testDb.db.query<{ m: number }>(
+      `select (count(*) filter (where type = 'viewed'))::float8 / nullif(count(*) filter (where type = 'shared'), 0) as m from events where tenant_id = $1`, [tenantId]))[0]!.m;
+    const before = await meanViewsPerShare();
+    const r = await runAdminCommand(['seed', ...SIZE, '--tenant', tenantId, '--seed', '2', '--views', '20'], services);
+    expect(r.code, r.out.join('\n')).toBe(0);
+    // Half the shares now bring about 20 views instead of 3.5: the mean more than doubles.
+    expect(await meanViewsPerShare()).toBeGreaterThan(2 * before);
   });
 });
