@@ -1,55 +1,69 @@
 // The aggregate queries behind GET /api/v1/analytics: counts per window of award dates, per badge ×
 // method, per channel, per period and per pathway, summed in SQL so only small results reach Node.
+// Without a status filter the counts and channels come from the daily rollups (rollup-repository).
 import type { Queryable } from '../db/index.js';
+import { rollupRepository } from './rollup-repository.js';
 import { COUNTS, Params, scopedAwards, type AwardFilter, type CountsRow } from './scoped-awards.js';
+import { inWindow, maskOf, type BreakdownRow, type BucketsRow, type Window } from './windows.js';
+
+export type { Window } from './windows.js';
 
 const DAY = 86_400_000;
 
-/** A window of award dates, both ends included; a null end is open. */
-export interface Window { name: string; from: Date | null; to: Date | null }
-
-export interface WindowRow extends CountsRow {
-  name: string; lt1h: number; h1to24: number; d1to7: number; gt7d: number; median_hours: number | null; p90_hours: number | null;
-}
+export interface WindowRow extends CountsRow, BucketsRow { name: string; median_hours: number | null; p90_hours: number | null }
 export interface EarnersRow { name: string; earners: number; repeaters: number }
 export interface GroupRow extends CountsRow { badge_id: string; module_id: string; course_id: string; method: string }
-interface BreakdownRow extends Omit<WindowRow, 'name' | 'median_hours' | 'p90_hours'> {
-  grouped: number; mask: number; badge_id: string | null; module_id: string | null; course_id: string | null; method: string | null; period: number | null;
-}
 export interface PathwayRow { pathway: string; badge_id: string; next_id: string | null; learners: number }
-
-/** The SQL condition "awarded within the window" over the rows of `scoped`. */
-function inWindow(w: Window, p: Params): string {
-  const bounds = [w.from ? `awarded_at >= ${p.add(w.from, '::timestamptz')}` : '', w.to ? `awarded_at <= ${p.add(w.to, '::timestamptz')}` : ''];
-  return bounds.filter(Boolean).join(' and ') || 'true';
-}
 
 const SUMMED = ['awarded', 'accepted', 'accepted_shared', 'accepted_public', 'shared_viewed', 'shares', 'views', 'verifications', 'sent', 'failed',
   'lt1h', 'h1to24', 'd1to7', 'gt7d'] as const;
 
-export function aggregatesRepository(db: Queryable) {
+/**
+ * The per-award pass of breakdowns: the awards of the filter, the award_stats join done once, grouped
+ * by the set of windows each award falls in (a bit mask: a handful of groups), and within that by
+ * badge × method and by period (UTC day, or ISO week from Monday) of the first window.
+ */
+function perAwardBreakdownRows(db: Queryable, f: AwardFilter, windows: readonly Window[], weekly: boolean): Promise<BreakdownRow[]> {
+  const p = new Params();
+  const cte = scopedAwards(f, p);
+  const mask = maskOf(windows.map((w) => inWindow(w, p)));
+  // the period as whole days since 1970-01-01 (UTC): a cheap grouping key
+  const period = `(date_part('epoch', date_trunc(${p.add(weekly ? 'week' : 'day', '::text')}, awarded_at at time zone 'UTC')) / 86400)::int`;
+  return db.query<BreakdownRow>(`${cte}, tagged as (
+      select scoped.*, ${mask} as mask, case when ${inWindow(windows[0]!, p)} then ${period} end as period from scoped)
+    -- grouping(): 3 for the window totals, 1 per badge × method, 2 per period
+    select grouping(badge_id, period) as grouped, mask, badge_id, module_id, course_id, method, period, ${COUNTS},
+      count(*) filter (where hours < 1)::int as lt1h,
+      count(*) filter (where hours >= 1 and hours < 24)::int as h1to24,
+      count(*) filter (where hours >= 24 and hours <= 168)::int as d1to7,
+      count(*) filter (where hours > 168)::int as gt7d
+    from tagged group by grouping sets ((mask), (mask, badge_id, module_id, course_id, method), (mask, period))`, p.values);
+}
+
+/** Share events per channel and human views per source, of the awards of the range, per award. */
+function perAwardChannels(db: Queryable, f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
+  const p = new Params();
+  return db.query(`${scopedAwards(f, p, inWindow({ name: 'range', ...range }, p, 'a.awarded_at'))}
+    select c.kind, c.key, sum(c.value::int)::float8 as n
+    from scoped cross join lateral (
+      select 'sharing' as kind, key, value from jsonb_each_text(scoped.shared_channels)
+      union all
+      select 'viewing' as kind, key, value from jsonb_each_text(scoped.view_sources)) as c
+    -- most awards were never shared or viewed: skip them before the per-row function calls
+    where (scoped.shared_channels <> '{}'::jsonb or scoped.view_sources <> '{}'::jsonb) and c.value::int > 0
+    group by c.kind, c.key`, p.values);
+}
+
+/** `rollups: false` takes every aggregate from the awards themselves (to check the rollups against). */
+export function aggregatesRepository(db: Queryable, opts: { rollups?: boolean } = {}) {
+  const rollup = opts.rollups === false ? null : rollupRepository(db);
   return {
     /**
-     * One pass over the awards of the filter, with the award_stats join done once: grouped by the set
-     * of windows each award falls in (a bit mask: a handful of groups), and within that by badge ×
-     * method and by period (UTC day, or ISO week from Monday). Each window sums its mask groups; the
-     * badge and period breakdowns are those of the first window (the range).
+     * Per window: the counts and time-to-claim buckets of its awards; per badge × method and per
+     * period, those of the first window (the range). From the rollups unless a status is filtered.
      */
     async breakdowns(f: AwardFilter, windows: readonly Window[], weekly: boolean) {
-      const p = new Params();
-      const cte = scopedAwards(f, p);
-      const mask = windows.map((w, i) => `(case when ${inWindow(w, p)} then ${2 ** i} else 0 end)`).join(' + ');
-      // the period as whole days since 1970-01-01 (UTC): a cheap grouping key
-      const period = `(date_part('epoch', date_trunc(${p.add(weekly ? 'week' : 'day', '::text')}, awarded_at at time zone 'UTC')) / 86400)::int`;
-      const rows = await db.query<BreakdownRow>(`${cte}, tagged as (
-          select scoped.*, ${mask} as mask, case when ${inWindow(windows[0]!, p)} then ${period} end as period from scoped)
-        -- grouping(): 3 for the window totals, 1 per badge × method, 2 per period
-        select grouping(badge_id, period) as grouped, mask, badge_id, module_id, course_id, method, period, ${COUNTS},
-          count(*) filter (where hours < 1)::int as lt1h,
-          count(*) filter (where hours >= 1 and hours < 24)::int as h1to24,
-          count(*) filter (where hours >= 24 and hours <= 168)::int as d1to7,
-          count(*) filter (where hours > 168)::int as gt7d
-        from tagged group by grouping sets ((mask), (mask, badge_id, module_id, course_id, method), (mask, period))`, p.values);
+      const rows = rollup && !f.status ? await rollup.breakdownRows(f, windows, weekly) : await perAwardBreakdownRows(db, f, windows, weekly);
       const inRange = rows.filter((r) => r.mask & 1);
       return {
         windows: windows.map((w, i) => {
@@ -88,17 +102,8 @@ export function aggregatesRepository(db: Queryable) {
     },
 
     /** Share events per channel and human views per source, of the awards of the range. */
-    async channels(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
-      const p = new Params();
-      return db.query(`${scopedAwards(f, p, range)}
-        select c.kind, c.key, sum(c.value::int)::float8 as n
-        from scoped cross join lateral (
-          select 'sharing' as kind, key, value from jsonb_each_text(scoped.shared_channels)
-          union all
-          select 'viewing' as kind, key, value from jsonb_each_text(scoped.view_sources)) as c
-        -- most awards were never shared or viewed: skip them before the per-row function calls
-        where (scoped.shared_channels <> '{}'::jsonb or scoped.view_sources <> '{}'::jsonb) and c.value::int > 0
-        group by c.kind, c.key`, p.values);
+    channels(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
+      return rollup && !f.status ? rollup.channels(f, range) : perAwardChannels(db, f, range);
     },
 
     /**
@@ -107,7 +112,7 @@ export function aggregatesRepository(db: Queryable) {
      */
     async pathwaySteps(f: AwardFilter, range: { from: Date; to: Date }): Promise<PathwayRow[]> {
       const p = new Params();
-      return db.query<PathwayRow>(`${scopedAwards(f, p, range)}, steps as (
+      return db.query<PathwayRow>(`${scopedAwards(f, p, inWindow({ name: 'range', ...range }, p, 'a.awarded_at'))}, steps as (
           select b.pathway, scoped.badge_id, scoped.user_id,
             lead(scoped.badge_id) over (partition by b.pathway, scoped.user_id order by scoped.awarded_at, scoped.badge_id) as next_id
           from scoped join badges b on b.id = scoped.badge_id where b.pathway is not null)
@@ -119,7 +124,7 @@ export function aggregatesRepository(db: Queryable) {
     /** Per pathway: learners with ≥ 1 live award of its badges in the range, and those with ≥ 2. */
     async pathwayEarners(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ pathway: string; earners: number; repeaters: number }>> {
       const p = new Params();
-      return db.query(`${scopedAwards(f, p, range)}, per_learner as (
+      return db.query(`${scopedAwards(f, p, inWindow({ name: 'range', ...range }, p, 'a.awarded_at'))}, per_learner as (
           select b.pathway, scoped.user_id, count(*) as n from scoped join badges b on b.id = scoped.badge_id
           where b.pathway is not null and scoped.live group by b.pathway, scoped.user_id)
         select pathway, count(*)::int as earners, count(*) filter (where n >= 2)::int as repeaters from per_learner group by pathway`, p.values);

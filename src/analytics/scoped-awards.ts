@@ -17,17 +17,18 @@ export class Params {
 }
 
 /**
- * `with scoped as (…)`: one row per award of the filter (awarded within `range` when given).
+ * `with scoped as (…)`: one row per award of the filter, and of `awarded` when given (an SQL
+ * condition on a.awarded_at, such as windows.ts makes).
  * Status as statusOf defined it: revoked > expired (valid_until <= now) > accepted > pending.
  * `hours` is accepted_at − awarded_at in hours from whole milliseconds, as JS computes it: date_part
  * is float8 (fast, unlike numeric extract) and exact to well under a millisecond, so the rounding is exact.
  */
-export function scopedAwards(f: AwardFilter, p: Params, range?: { from: Date; to: Date }): string {
+export function scopedAwards(f: AwardFilter, p: Params, awarded?: string): string {
   const where = [`a.tenant_id = ${p.add(f.tenantId)}`];
   if (f.courseId) where.push(`a.course_id = ${p.add(f.courseId)}`);
   if (f.badgeId) where.push(`a.badge_id = ${p.add(f.badgeId)}`);
   if (!f.includeTest) where.push('not a.is_test');
-  if (range) where.push(`a.awarded_at >= ${p.add(range.from, '::timestamptz')} and a.awarded_at <= ${p.add(range.to, '::timestamptz')}`);
+  if (awarded) where.push(`(${awarded})`);
   const now = p.add(f.now, '::timestamptz');
   if (f.status) {
     const status = `case when a.revoked_at is not null then 'revoked' when a.valid_until <= ${now} then 'expired'

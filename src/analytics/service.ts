@@ -73,9 +73,10 @@ function pathways(g: Gathered) {
   });
 }
 
-export function createAnalytics(deps: { db: Db; clock: Clock }) {
+/** `rollups: false` computes every aggregate from the awards themselves, to check the rollups against. */
+export function createAnalytics(deps: { db: Db; clock: Clock; rollups?: boolean }) {
   const repo = analyticsRepository(deps.db);
-  const agg = aggregatesRepository(deps.db);
+  const agg = aggregatesRepository(deps.db, { rollups: deps.rollups ?? true });
 
   return {
     async compute(q: AnalyticsQuery) {

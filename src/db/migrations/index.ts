@@ -12,6 +12,7 @@ import { sql as reminders } from './009-reminders.js';
 import { sql as awardStats } from './010-award-stats.js';
 import { sql as eventsByMonth } from './011-events-by-month.js';
 import { sql as deferredSigning } from './012-deferred-signing.js';
+import { sql as dailyRollup } from './013-daily-rollup.js';
 
 export interface Migration {
   version: number;
@@ -32,4 +33,5 @@ export const migrations: readonly Migration[] = [
   { version: 10, name: 'award-stats', sql: awardStats },
   { version: 11, name: 'events-by-month', sql: eventsByMonth },
   { version: 12, name: 'deferred-signing', sql: deferredSigning },
+  { version: 13, name: 'daily-rollup', sql: dailyRollup },
 ];

@@ -1,0 +1,68 @@
+// The count breakdowns and the channel distribution from the daily rollups of migration 013 for the
+// whole UTC days of each window, and from the awards (scoped-awards.ts) for the partial days at its
+// edges: the sums of the per-award pass, for a filter without status (a status depends on now).
+import type { Queryable } from '../db/index.js';
+import { Params, scopedAwards, type AwardFilter } from './scoped-awards.js';
+import { maskOf, onPartialDays, onWholeDays, type BreakdownRow, type Window } from './windows.js';
+
+/** The rollup rows (alias d) of the filter's scope. */
+function rollupScope(f: AwardFilter, p: Params): string {
+  const where = [`d.tenant_id = ${p.add(f.tenantId)}`];
+  if (f.courseId) where.push(`d.course_id = ${p.add(f.courseId)}`);
+  if (f.badgeId) where.push(`d.badge_id = ${p.add(f.badgeId)}`);
+  if (!f.includeTest) where.push('not d.is_test');
+  return where.join(' and ');
+}
+
+/** The sums of a group of units (a unit is one award, or one rollup row of many). */
+const SUMS = `sum(awarded)::int as awarded, sum(accepted)::int as accepted, sum(accepted_shared)::int as accepted_shared,
+  sum(accepted_public)::int as accepted_public, sum(shared_viewed)::int as shared_viewed,
+  sum(shares)::float8 as shares, sum(views)::float8 as views, sum(verifications)::float8 as verifications,
+  sum(sent)::float8 as sent, sum(failed)::float8 as failed,
+  coalesce(sum(lt1h), 0)::int as lt1h, coalesce(sum(h1to24), 0)::int as h1to24, coalesce(sum(d1to7), 0)::int as d1to7, coalesce(sum(gt7d), 0)::int as gt7d`;
+
+export function rollupRepository(db: Queryable) {
+  return {
+    /**
+     * The rows of aggregatesRepository.breakdowns: per window mask, the totals, per badge × method and
+     * per period (UTC day, or ISO week from Monday) of the first window. A rollup row carries the bits
+     * of the windows that hold its whole day, an award those of the windows it is a partial day of.
+     */
+    async breakdownRows(f: AwardFilter, windows: readonly Window[], weekly: boolean): Promise<BreakdownRow[]> {
+      const p = new Params();
+      const partial = windows.map((w) => onPartialDays(w, p));
+      const cte = scopedAwards(f, p, windows.map((w) => onPartialDays(w, p, 'a.awarded_at')).join(' or '));
+      const whole = windows.map((w) => onWholeDays(w, p, 'd.day'));
+      const period = weekly ? `date_trunc('week', day::timestamp)::date - date '1970-01-01'` : `day - date '1970-01-01'`;
+      return db.query<BreakdownRow>(`${cte}, units as (
+          select ${maskOf(partial)} as mask, (awarded_at at time zone 'UTC')::date as day, badge_id, module_id, course_id, method,
+            1 as awarded, accepted::int as accepted, (accepted and shares > 0)::int as accepted_shared, (accepted and is_public)::int as accepted_public,
+            (accepted and shares > 0 and views > 0)::int as shared_viewed, shares, views, verifications, sent, failed,
+            (hours < 1)::int as lt1h, (hours >= 1 and hours < 24)::int as h1to24, (hours >= 24 and hours <= 168)::int as d1to7, (hours > 168)::int as gt7d
+          from scoped
+          union all
+          select ${maskOf(whole)}, d.day, d.badge_id, d.module_id, d.course_id, d.method, d.awarded, d.accepted, d.accepted_shared, d.accepted_public,
+            d.shared_viewed, d.shares, d.views, d.verifications, d.sent, d.failed, d.lt1h, d.h1to24, d.d1to7, d.gt7d
+          -- a row all of whose awards moved away or went is all zeros: no group of its own
+          from award_day_counts d where ${rollupScope(f, p)} and d.awarded <> 0 and (${whole.join(' or ')}))
+        -- grouping(): 3 for the window totals, 1 per badge × method, 2 per period
+        select grouping(badge_id, period) as grouped, mask, badge_id, module_id, course_id, method, period, ${SUMS}
+        from (select units.*, case when (mask & 1) = 1 then ${period} end as period from units) u
+        group by grouping sets ((mask), (mask, badge_id, module_id, course_id, method), (mask, period))`, p.values);
+    },
+
+    /** Share events per channel and human views per source, of the awards of the range. */
+    async channels(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
+      const p = new Params();
+      const w: Window = { name: 'range', ...range };
+      return db.query(`${scopedAwards(f, p, onPartialDays(w, p, 'a.awarded_at'))}
+        select c.kind, c.key, sum(c.n)::float8 as n from (
+          select 'sharing' as kind, e.key, e.value::int as n from scoped cross join lateral jsonb_each_text(scoped.shared_channels) e
+          union all
+          select 'viewing', e.key, e.value::int from scoped cross join lateral jsonb_each_text(scoped.view_sources) e
+          union all
+          select d.kind, d.key, d.n from award_day_channels d where ${rollupScope(f, p)} and ${onWholeDays(w, p, 'd.day')}) c
+        group by c.kind, c.key having sum(c.n) > 0`, p.values);
+    },
+  };
+}
