@@ -13,6 +13,7 @@ import { sql as awardStats } from './010-award-stats.js';
 import { sql as eventsByMonth } from './011-events-by-month.js';
 import { sql as deferredSigning } from './012-deferred-signing.js';
 import { sql as dailyRollup } from './013-daily-rollup.js';
+import { sql as awardStatsPerStatement } from './014-award-stats-per-statement.js';
 
 export interface Migration {
   version: number;
@@ -34,4 +35,5 @@ export const migrations: readonly Migration[] = [
   { version: 11, name: 'events-by-month', sql: eventsByMonth },
   { version: 12, name: 'deferred-signing', sql: deferredSigning },
   { version: 13, name: 'daily-rollup', sql: dailyRollup },
+  { version: 14, name: 'award-stats-per-statement', sql: awardStatsPerStatement },
 ];
