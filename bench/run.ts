@@ -26,6 +26,7 @@ const all: Record<string, (built: BuiltApp, db: Db) => Promise<BenchResult[]>> =
   views: (b, db) => benchViews(b, db, { seconds: env('BENCH_VIEW_SECONDS', 10), connections: env('BENCH_VIEW_CONNECTIONS', 10) }),
   analytics: (b, db) => benchAnalytics(b, db, {
     learners: env('BENCH_LEARNERS', 2_000), courses: env('BENCH_COURSES', 10), modules: env('BENCH_MODULES', 5), days: env('BENCH_DAYS', 180), runs: env('BENCH_ANALYTICS_RUNS', 20),
+    ...(process.env.BENCH_VIEWS ? { views: env('BENCH_VIEWS', 3) } : {}),
   }),
 };
 const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
