@@ -14,6 +14,7 @@ export interface WindowRow extends CountsRow, BucketsRow { name: string; median_
 export interface EarnersRow { name: string; earners: number; repeaters: number }
 export interface GroupRow extends CountsRow { badge_id: string; module_id: string; course_id: string; method: string }
 export interface PathwayRow { pathway: string; badge_id: string; next_id: string | null; learners: number }
+export interface PathwayEarnersRow { pathway: string; earners: number; repeaters: number }
 
 const SUMMED = ['awarded', 'accepted', 'accepted_shared', 'accepted_public', 'shared_viewed', 'shares', 'views', 'verifications', 'sent', 'failed',
   'lt1h', 'h1to24', 'd1to7', 'gt7d'] as const;
@@ -43,7 +44,7 @@ function perAwardBreakdownRows(db: Queryable, f: AwardFilter, windows: readonly 
 /** Share events per channel and human views per source, of the awards of the range, per award. */
 function perAwardChannels(db: Queryable, f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
   const p = new Params();
-  return db.query(`${scopedAwards(f, p, inWindow({ name: 'range', ...range }, p, 'a.awarded_at'))}
+  return db.query(`${scopedAwards(f, p, { awarded: inWindow({ name: 'range', ...range }, p, 'a.awarded_at') })}
     select c.kind, c.key, sum(c.value::int)::float8 as n
     from scoped cross join lateral (
       select 'sharing' as kind, key, value from jsonb_each_text(scoped.shared_channels)
@@ -79,19 +80,24 @@ export function aggregatesRepository(db: Queryable, opts: { rollups?: boolean } 
       };
     },
 
-    /** Per window: median and p90 hours to claim of the accepted awards (PostgreSQL's percentile_cont). */
+    /**
+     * Per window: median and p90 hours to claim of the accepted awards (PostgreSQL's percentile_cont).
+     * The input comes sorted once: each window's aggregate sorts it again, and a sorted input takes
+     * one linear pass.
+     */
     async percentiles(f: AwardFilter, windows: readonly Window[]): Promise<Array<{ name: string; median_hours: number | null; p90_hours: number | null }>> {
       const p = new Params();
-      const cte = scopedAwards(f, p);
-      const columns = windows.map((w, i) => `percentile_cont(array[0.5, 0.9]::float8[]) within group (order by hours) filter (where accepted and ${inWindow(w, p)}) as w${i}`);
-      const [row] = await db.query<Record<string, number[] | null>>(`${cte} select ${columns.join(', ')} from scoped where accepted`, p.values);
+      const cte = scopedAwards(f, p, { stats: false });
+      const columns = windows.map((w, i) => `percentile_cont(array[0.5, 0.9]::float8[]) within group (order by hours) filter (where ${inWindow(w, p)}) as w${i}`);
+      const [row] = await db.query<Record<string, number[] | null>>(`${cte}
+        select ${columns.join(', ')} from (select hours, awarded_at from scoped where accepted order by hours) sorted`, p.values);
       return windows.map((w, i) => ({ name: w.name, median_hours: row?.[`w${i}`]?.[0] ?? null, p90_hours: row?.[`w${i}`]?.[1] ?? null }));
     },
 
     /** Per window: learners with ≥ 1 live award (neither revoked nor expired), and those with ≥ 2. */
     async earners(f: AwardFilter, windows: readonly Window[]): Promise<EarnersRow[]> {
       const p = new Params();
-      const cte = scopedAwards(f, p);
+      const cte = scopedAwards(f, p, { stats: false });
       const perLearner = windows.map((w, i) => `count(*) filter (where ${inWindow(w, p)}) as n${i}`);
       const totals = windows.map((w, i) => `json_build_object('name', ${p.add(w.name, '::text')}, 'earners', count(*) filter (where n${i} >= 1),
         'repeaters', count(*) filter (where n${i} >= 2)) as w${i}`);
@@ -107,27 +113,29 @@ export function aggregatesRepository(db: Queryable, opts: { rollups?: boolean } 
     },
 
     /**
-     * Awards of the range of badges in a pathway: learners per step (next_id null), and per step the
-     * learners whose next award in the same pathway (by award time, then badge id) is of next_id.
+     * Awards of the range of badges in a pathway, in one pass: learners per step (next_id null), per
+     * step the learners whose next award in the same pathway (by award time, then badge id) is of
+     * next_id, and per pathway the learners with ≥ 1 live award of its badges and those with ≥ 2.
      */
-    async pathwaySteps(f: AwardFilter, range: { from: Date; to: Date }): Promise<PathwayRow[]> {
+    async pathways(f: AwardFilter, range: { from: Date; to: Date }): Promise<{ steps: PathwayRow[]; earners: PathwayEarnersRow[] }> {
       const p = new Params();
-      return db.query<PathwayRow>(`${scopedAwards(f, p, inWindow({ name: 'range', ...range }, p, 'a.awarded_at'))}, steps as (
-          select b.pathway, scoped.badge_id, scoped.user_id,
+      const rows = await db.query<PathwayRow & { kind: 'step' | 'earners'; repeaters: number }>(`${scopedAwards(f, p, { awarded: inWindow({ name: 'range', ...range }, p, 'a.awarded_at'), stats: false })},
+        steps as (
+          select b.pathway, scoped.badge_id, scoped.user_id, scoped.live,
             lead(scoped.badge_id) over (partition by b.pathway, scoped.user_id order by scoped.awarded_at, scoped.badge_id) as next_id
-          from scoped join badges b on b.id = scoped.badge_id where b.pathway is not null)
-        select pathway, badge_id, null::uuid as next_id, count(distinct user_id)::int as learners from steps group by pathway, badge_id
+          from scoped join badges b on b.id = scoped.badge_id where b.pathway is not null),
+        per_learner as (select pathway, count(*) filter (where live) as live from steps group by pathway, user_id)
+        -- learners per step: distinct (step, learner) pairs by hashing, not count(distinct)'s sort
+        select 'step' as kind, pathway, badge_id, null::uuid as next_id, count(*)::int as learners, 0 as repeaters
+          from (select distinct pathway, badge_id, user_id from steps) pairs group by pathway, badge_id
         union all
-        select pathway, badge_id, next_id, count(*)::int from steps where next_id is not null group by pathway, badge_id, next_id`, p.values);
-    },
-
-    /** Per pathway: learners with ≥ 1 live award of its badges in the range, and those with ≥ 2. */
-    async pathwayEarners(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ pathway: string; earners: number; repeaters: number }>> {
-      const p = new Params();
-      return db.query(`${scopedAwards(f, p, inWindow({ name: 'range', ...range }, p, 'a.awarded_at'))}, per_learner as (
-          select b.pathway, scoped.user_id, count(*) as n from scoped join badges b on b.id = scoped.badge_id
-          where b.pathway is not null and scoped.live group by b.pathway, scoped.user_id)
-        select pathway, count(*)::int as earners, count(*) filter (where n >= 2)::int as repeaters from per_learner group by pathway`, p.values);
+        select 'step', pathway, badge_id, next_id, count(*)::int, 0 from steps where next_id is not null group by pathway, badge_id, next_id
+        union all
+        select 'earners', pathway, null, null, count(*) filter (where live >= 1)::int, count(*) filter (where live >= 2)::int from per_learner group by pathway`, p.values);
+      return {
+        steps: rows.filter((r) => r.kind === 'step').map(({ pathway, badge_id, next_id, learners }) => ({ pathway, badge_id, next_id, learners })),
+        earners: rows.filter((r) => r.kind === 'earners').map(({ pathway, learners, repeaters }) => ({ pathway, earners: learners, repeaters })),
+      };
     },
   };
 }

@@ -31,7 +31,7 @@ export function rollupRepository(db: Queryable) {
     async breakdownRows(f: AwardFilter, windows: readonly Window[], weekly: boolean): Promise<BreakdownRow[]> {
       const p = new Params();
       const partial = windows.map((w) => onPartialDays(w, p));
-      const cte = scopedAwards(f, p, windows.map((w) => onPartialDays(w, p, 'a.awarded_at')).join(' or '));
+      const cte = scopedAwards(f, p, { awarded: windows.map((w) => onPartialDays(w, p, 'a.awarded_at')).join(' or ') });
       const whole = windows.map((w) => onWholeDays(w, p, 'd.day'));
       const period = weekly ? `date_trunc('week', day::timestamp)::date - date '1970-01-01'` : `day - date '1970-01-01'`;
       return db.query<BreakdownRow>(`${cte}, units as (
@@ -55,7 +55,7 @@ export function rollupRepository(db: Queryable) {
     async channels(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
       const p = new Params();
       const w: Window = { name: 'range', ...range };
-      return db.query(`${scopedAwards(f, p, onPartialDays(w, p, 'a.awarded_at'))}
+      return db.query(`${scopedAwards(f, p, { awarded: onPartialDays(w, p, 'a.awarded_at') })}
         select c.kind, c.key, sum(c.n)::float8 as n from (
           select 'sharing' as kind, e.key, e.value::int as n from scoped cross join lateral jsonb_each_text(scoped.shared_channels) e
           union all

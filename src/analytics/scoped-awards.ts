@@ -16,33 +16,39 @@ export class Params {
   }
 }
 
+/** What to take besides the filter: awards of `awarded` (an SQL condition on a.awarded_at, such as windows.ts makes), and the event counts. */
+export interface ScopedOptions { awarded?: string; stats?: boolean }
+
 /**
- * `with scoped as (…)`: one row per award of the filter, and of `awarded` when given (an SQL
- * condition on a.awarded_at, such as windows.ts makes).
+ * `with scoped as (…)`: one row per award of the filter, with its award_stats counters unless
+ * `stats: false`. Without them the awards are read from the index awards_awarded alone (migration
+ * 013), not from the wide heap (the planner keeps a removed join's key, so the join must not be written).
  * Status as statusOf defined it: revoked > expired (valid_until <= now) > accepted > pending.
  * `hours` is accepted_at − awarded_at in hours from whole milliseconds, as JS computes it: date_part
  * is float8 (fast, unlike numeric extract) and exact to well under a millisecond, so the rounding is exact.
  */
-export function scopedAwards(f: AwardFilter, p: Params, awarded?: string): string {
+export function scopedAwards(f: AwardFilter, p: Params, o: ScopedOptions = {}): string {
   const where = [`a.tenant_id = ${p.add(f.tenantId)}`];
   if (f.courseId) where.push(`a.course_id = ${p.add(f.courseId)}`);
   if (f.badgeId) where.push(`a.badge_id = ${p.add(f.badgeId)}`);
   if (!f.includeTest) where.push('not a.is_test');
-  if (awarded) where.push(`(${awarded})`);
+  if (o.awarded) where.push(`(${o.awarded})`);
   const now = p.add(f.now, '::timestamptz');
   if (f.status) {
     const status = `case when a.revoked_at is not null then 'revoked' when a.valid_until <= ${now} then 'expired'
       when a.accepted_at is not null then 'accepted' else 'pending' end`;
     where.push(`${status} = ${p.add(f.status, '::text')}`);
   }
+  const stats = o.stats ?? true;
   return `with scoped as (
-    select a.badge_id, a.module_id, a.course_id, a.user_id, a.method, a.awarded_at, a.is_public,
+    select a.badge_id, a.course_id, a.user_id, a.awarded_at,
       a.accepted_at is not null as accepted,
       a.revoked_at is null and (a.valid_until is null or a.valid_until > ${now}) as live,
-      round((date_part('epoch', a.accepted_at) - date_part('epoch', a.awarded_at)) * 1000) / 3600000 as hours,
+      round((date_part('epoch', a.accepted_at) - date_part('epoch', a.awarded_at)) * 1000) / 3600000 as hours${stats ? `,
+      a.module_id, a.method, a.is_public,
       coalesce(s.shares, 0) as shares, coalesce(s.views, 0) as views, coalesce(s.verifications, 0) as verifications,
-      coalesce(s.notified_sent, 0) as sent, coalesce(s.notified_failed, 0) as failed, s.shared_channels, s.view_sources
-    from awards a left join award_stats s on s.tenant_id = a.tenant_id and s.award_id = a.id
+      coalesce(s.notified_sent, 0) as sent, coalesce(s.notified_failed, 0) as failed, s.shared_channels, s.view_sources` : ''}
+    from awards a${stats ? ' left join award_stats s on s.tenant_id = a.tenant_id and s.award_id = a.id' : ''}
     where ${where.join(' and ')}
   )`;
 }

@@ -30,13 +30,13 @@ async function gather(agg: AggregatesRepository, repo: ReturnType<typeof analyti
     { name: 'd7', from: new Date(f.now.getTime() - 7 * DAY), to: f.now },
     { name: 'd30', from: new Date(f.now.getTime() - 30 * DAY), to: f.now },
   ];
-  const [badgeList, moduleList, breakdowns, percentiles, earners, channels, steps, pathwayEarners] = await Promise.all([
+  const [badgeList, moduleList, breakdowns, percentiles, earners, channels, pathways] = await Promise.all([
     repo.badges(q), repo.modules(q), agg.breakdowns(f, [...windows, ...rolling], isWeekly(q.from, q.to)), agg.percentiles(f, windows), agg.earners(f, windows),
-    agg.channels(f, range), agg.pathwaySteps(f, range), agg.pathwayEarners(f, range),
+    agg.channels(f, range), agg.pathways(f, range),
   ]);
   const { groups, periods } = breakdowns;
   const windowRows = breakdowns.windows.map((w) => ({ ...w, ...percentiles.find((x) => x.name === w.name) }));
-  return { badgeList, moduleList, windowRows, earners, groups, channels, periods, steps, pathwayEarners };
+  return { badgeList, moduleList, windowRows, earners, groups, channels, periods, steps: pathways.steps, pathwayEarners: pathways.earners };
 }
 
 type Gathered = Awaited<ReturnType<typeof gather>>;

@@ -35,7 +35,9 @@ it('completion launch → email → claim → LinkedIn share → views: the even
   const { ltik } = await launchTo(app, sim, learner, { context: course, custom: { badgetrail_target: 'module', badgetrail_module: badge.moduleId } });
 
   // 2. The claim email reaches the SMTP server.
+  // The server's own worker (every 5 s) may hold the row and be sending it as we ask: wait for the mail.
   await app.built.services.notifier.processDue();
+  await expect.poll(() => smtp.received.some((m) => m.to.includes('leo@school.example')), { timeout: 10_000 }).toBe(true);
   const mail = await simpleParser(smtp.received.find((m) => m.to.includes('leo@school.example'))!.raw);
   expect(mail.subject).toBe('You earned "Course Finisher"');
   const claimLink = /(http:\/\/127\.0\.0\.1:\d+\/claim\/[A-Za-z0-9_-]+)/.exec(mail.text ?? '')![1]!;

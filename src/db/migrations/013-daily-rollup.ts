@@ -15,8 +15,7 @@
 // when an update finds none, so that a concurrent first event waits for it), and a trigger on
 // award_stats reads the awards afresh, so whichever commits second sees the other's row.
 //
-// awards_awarded (tenant, award time) serves the per-award pass over the partial days at a window's
-// edges. The SQL is built here from one definition of a contribution; no line inside the function
+// awards_awarded (tenant, award time) serves the per-award passes that remain. The SQL is built here from one definition of a contribution; no line inside the function
 // bodies ends in a semicolon (see 010's header).
 
 const KEY = ['tenant_id', 'course_id', 'badge_id', 'day', 'module_id', 'method', 'is_test'];
@@ -156,7 +155,10 @@ create table award_day_channels (
   primary key (${list(CHANNEL_KEY)})
 );
 
-create index awards_awarded on awards (tenant_id, awarded_at);
+-- The per-award passes of analytics (time-to-claim percentiles, repeat earners, pathways, and the
+-- partial days at a window's edges) read these columns from the index alone: the awards heap
+-- carries the credentials and is wide.
+create index awards_awarded on awards (tenant_id, awarded_at) include (accepted_at, user_id, badge_id, course_id, is_test, revoked_at, valid_until);
 
 ${triggerFunction('award_day_awards_inserted', awardsInserted)}
 
