@@ -32,13 +32,13 @@ function perAwardBreakdownRows(db: Queryable, f: AwardFilter, windows: readonly 
   const period = `(date_part('epoch', date_trunc(${p.add(weekly ? 'week' : 'day', '::text')}, awarded_at at time zone 'UTC')) / 86400)::int`;
   return db.query<BreakdownRow>(`${cte}, tagged as (
       select scoped.*, ${mask} as mask, case when ${inWindow(windows[0]!, p)} then ${period} end as period from scoped)
-    -- grouping(): 3 for the window totals, 1 per badge × method, 2 per period
+    -- grouping(): 1 per badge × method (the window totals are their sums), 2 per period
     select grouping(badge_id, period) as grouped, mask, badge_id, module_id, course_id, method, period, ${COUNTS},
       count(*) filter (where hours < 1)::int as lt1h,
       count(*) filter (where hours >= 1 and hours < 24)::int as h1to24,
       count(*) filter (where hours >= 24 and hours <= 168)::int as d1to7,
       count(*) filter (where hours > 168)::int as gt7d
-    from tagged group by grouping sets ((mask), (mask, badge_id, module_id, course_id, method), (mask, period))`, p.values);
+    from tagged group by grouping sets ((mask, badge_id, module_id, course_id, method), (mask, period))`, p.values);
 }
 
 /** Share events per channel and human views per source, of the awards of the range, per award. */
@@ -70,7 +70,7 @@ export function aggregatesRepository(db: Queryable, opts: { rollups?: boolean } 
         windows: windows.map((w, i) => {
           const out: WindowRow = { name: w.name, awarded: 0, accepted: 0, accepted_shared: 0, accepted_public: 0, shared_viewed: 0, shares: 0, views: 0, verifications: 0,
             sent: 0, failed: 0, lt1h: 0, h1to24: 0, d1to7: 0, gt7d: 0, median_hours: null, p90_hours: null };
-          for (const r of rows.filter((x) => x.grouped === 3 && (x.mask >> i) & 1)) {
+          for (const r of rows.filter((x) => x.grouped === 1 && (x.mask >> i) & 1)) {
             for (const k of SUMMED) out[k] += r[k];
           }
           return out;
@@ -125,9 +125,7 @@ export function aggregatesRepository(db: Queryable, opts: { rollups?: boolean } 
             lead(scoped.badge_id) over (partition by b.pathway, scoped.user_id order by scoped.awarded_at, scoped.badge_id) as next_id
           from scoped join badges b on b.id = scoped.badge_id where b.pathway is not null),
         per_learner as (select pathway, count(*) filter (where live) as live from steps group by pathway, user_id)
-        -- learners per step: distinct (step, learner) pairs by hashing, not count(distinct)'s sort
-        select 'step' as kind, pathway, badge_id, null::uuid as next_id, count(*)::int as learners, 0 as repeaters
-          from (select distinct pathway, badge_id, user_id from steps) pairs group by pathway, badge_id
+        select 'step' as kind, pathway, badge_id, null::uuid as next_id, count(distinct user_id)::int as learners, 0 as repeaters from steps group by pathway, badge_id
         union all
         select 'step', pathway, badge_id, next_id, count(*)::int, 0 from steps where next_id is not null group by pathway, badge_id, next_id
         union all

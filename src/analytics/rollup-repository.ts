@@ -24,7 +24,7 @@ const SUMS = `sum(awarded)::int as awarded, sum(accepted)::int as accepted, sum(
 export function rollupRepository(db: Queryable) {
   return {
     /**
-     * The rows of aggregatesRepository.breakdowns: per window mask, the totals, per badge × method and
+     * The rows of aggregatesRepository.breakdowns: per window mask, the sums per badge × method and
      * per period (UTC day, or ISO week from Monday) of the first window. A rollup row carries the bits
      * of the windows that hold its whole day, an award those of the windows it is a partial day of.
      */
@@ -33,7 +33,8 @@ export function rollupRepository(db: Queryable) {
       const partial = windows.map((w) => onPartialDays(w, p));
       const cte = scopedAwards(f, p, { awarded: windows.map((w) => onPartialDays(w, p, 'a.awarded_at')).join(' or ') });
       const whole = windows.map((w) => onWholeDays(w, p, 'd.day'));
-      const period = weekly ? `date_trunc('week', day::timestamp)::date - date '1970-01-01'` : `day - date '1970-01-01'`;
+      // the period as whole days since 1970-01-01, a Thursday: weeks start on the Monday 3 days before
+      const period = weekly ? `(day - date '1970-01-01') - ((day - date '1970-01-01') % 7 + 10) % 7` : `day - date '1970-01-01'`;
       return db.query<BreakdownRow>(`${cte}, units as (
           select ${maskOf(partial)} as mask, (awarded_at at time zone 'UTC')::date as day, badge_id, module_id, course_id, method,
             1 as awarded, accepted::int as accepted, (accepted and shares > 0)::int as accepted_shared, (accepted and is_public)::int as accepted_public,
@@ -45,10 +46,10 @@ export function rollupRepository(db: Queryable) {
             d.shared_viewed, d.shares, d.views, d.verifications, d.sent, d.failed, d.lt1h, d.h1to24, d.d1to7, d.gt7d
           -- a row all of whose awards moved away or went is all zeros: no group of its own
           from award_day_counts d where ${rollupScope(f, p)} and d.awarded <> 0 and (${whole.join(' or ')}))
-        -- grouping(): 3 for the window totals, 1 per badge × method, 2 per period
+        -- grouping(): 1 per badge × method (the window totals are their sums), 2 per period
         select grouping(badge_id, period) as grouped, mask, badge_id, module_id, course_id, method, period, ${SUMS}
         from (select units.*, case when (mask & 1) = 1 then ${period} end as period from units) u
-        group by grouping sets ((mask), (mask, badge_id, module_id, course_id, method), (mask, period))`, p.values);
+        group by grouping sets ((mask, badge_id, module_id, course_id, method), (mask, period))`, p.values);
     },
 
     /** Share events per channel and human views per source, of the awards of the range. */

@@ -238,11 +238,13 @@ const arbQuerySpec = fc.record({
   scope: fc.constantFrom('org', 'course', 'badge', 'badgeOnly'),
   badge: fc.nat({ max: 2 }),
   includeTest: fc.boolean(),
+  // a range of more than 62 days is drawn per ISO week
+  weekly: fc.boolean(),
 });
 
-function queryOf(w: World, { ends: [from, to], scope, badge, includeTest }: typeof arbQuerySpec extends fc.Arbitrary<infer T> ? T : never): AnalyticsQuery {
+function queryOf(w: World, { ends: [from, to], scope, badge, includeTest, weekly }: typeof arbQuerySpec extends fc.Arbitrary<infer T> ? T : never): AnalyticsQuery {
   const b = w.badges[badge]!;
-  const q = { tenantId: w.tenantId, from, to, includeTest };
+  const q = { tenantId: w.tenantId, from: weekly ? new Date(from.getTime() - 70 * DAY) : from, to, includeTest };
   if (scope === 'org') return { ...q, scope: 'org' };
   if (scope === 'course') return { ...q, scope: 'course', courseId: b.courseId };
   return { ...q, scope: 'badge', badgeId: b.id, ...(scope === 'badge' ? { courseId: b.courseId } : {}) };

@@ -15,7 +15,8 @@
 // when an update finds none, so that a concurrent first event waits for it), and a trigger on
 // award_stats reads the awards afresh, so whichever commits second sees the other's row.
 //
-// awards_awarded (tenant, award time) serves the per-award passes that remain. The SQL is built here from one definition of a contribution; no line inside the function
+// awards_awarded (tenant, award time, and the columns they read) serves the per-award passes that
+// remain. The SQL is built here from one definition of a contribution; no line inside the function
 // bodies ends in a semicolon (see 010's header).
 
 const KEY = ['tenant_id', 'course_id', 'badge_id', 'day', 'module_id', 'method', 'is_test'];
