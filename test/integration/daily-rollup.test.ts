@@ -92,7 +92,7 @@ function arbOps(awards: number, minLength = 0): fc.Arbitrary<Op[]> {
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('public' as const), award, value: fc.boolean() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('flipMany' as const), awards: fc.uniqueArray(award, { minLength: Math.min(2, awards), maxLength: awards }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('revoke' as const), award }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('move' as const), award, awardedAt: arbInstant, method: fc.constantFrom(...METHODS), isTest: fc.boolean() }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), award, awardedAt: arbInstant, method: fc.constantFrom(...METHODS), isTest: fc.boolean() }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), award }) },
     { weight: 12, arbitrary: fc.record({ kind: fc.constant('events' as const), list: fc.array(fc.record({
       award, type: fc.constantFrom(...TYPES), channel: fc.option(fc.constantFrom(...CHANNELS), { nil: null, freq: 4 }),

@@ -24,15 +24,15 @@ const COUNTERS = ['awarded', 'accepted', 'accepted_shared', 'accepted_public', '
   'lt1h', 'h1to24', 'd1to7', 'gt7d'];
 const CHANNEL_KEY = ['tenant_id', 'day', 'course_id', 'badge_id', 'module_id', 'is_test', 'kind', 'key'];
 /** The columns of an award its contribution depends on. */
-const AWARD_COLUMNS = ['tenant_id', 'course_id', 'badge_id', 'module_id', 'method', 'is_test', 'awarded_at', 'accepted_at', 'is_public'];
+export const AWARD_COLUMNS = ['tenant_id', 'course_id', 'badge_id', 'module_id', 'method', 'is_test', 'awarded_at', 'accepted_at', 'is_public'];
 
-const list = (cols: readonly string[], alias = '') => cols.map((c) => `${alias}${c}`).join(', ');
+export const list = (cols: readonly string[], alias = '') => cols.map((c) => `${alias}${c}`).join(', ');
 
 /**
  * One award's row of award_day_counts times sign, from award alias a and award_stats alias s (null:
  * none yet). hours as scopedAwards computes it (whole milliseconds, float8), buckets as breakdowns draws them.
  */
-function countsOf(a: string, s: string | null, sign: 1 | -1): string {
+export function countsOf(a: string, s: string | null, sign: 1 | -1): string {
   const stat = (c: string) => (s ? `coalesce(${s}.${c}, 0)` : '0');
   const ok = `${a}.accepted_at is not null`;
   const hours = `(round((date_part('epoch', ${a}.accepted_at) - date_part('epoch', ${a}.awarded_at)) * 1000) / 3600000)`;
@@ -48,13 +48,13 @@ function countsOf(a: string, s: string | null, sign: 1 | -1): string {
 }
 
 /** An award's rows of award_day_channels times sign: `select` and the joins to follow `from` (award alias a, award_stats alias s). */
-const channelsOf = (a: string, s: string, sign: 1 | -1) => ({
+export const channelsOf = (a: string, s: string, sign: 1 | -1) => ({
   select: `${a}.tenant_id, (${a}.awarded_at at time zone 'UTC')::date as day, ${a}.course_id, ${a}.badge_id, ${a}.module_id, ${a}.is_test, k.kind, e.key, ${sign} * e.value::int as n`,
   joins: `cross join lateral (values ('sharing', ${s}.shared_channels), ('viewing', ${s}.view_sources)) k (kind, counts) cross join lateral jsonb_each_text(k.counts) e`,
 });
 
 /** The contribution rows of `units` summed per key, written in key order; keys whose sums are all zero are left alone. */
-const upsertCounts = (units: string) => `insert into award_day_counts as d
+export const upsertCounts = (units: string) => `insert into award_day_counts as d
     select ${list(KEY, 'c.')}, ${COUNTERS.map((c) => `sum(c.${c})`).join(', ')}
     from (${units}) c
     group by ${list(KEY, 'c.')}
@@ -62,7 +62,7 @@ const upsertCounts = (units: string) => `insert into award_day_counts as d
     order by ${list(KEY, 'c.')}
     on conflict (${list(KEY)}) do update set ${COUNTERS.map((c) => `${c} = d.${c} + excluded.${c}`).join(', ')}`;
 
-const upsertChannels = (units: string) => `insert into award_day_channels as d
+export const upsertChannels = (units: string) => `insert into award_day_channels as d
     select ${list(CHANNEL_KEY, 'c.')}, sum(c.n)
     from (${units}) c
     group by ${list(CHANNEL_KEY, 'c.')}
@@ -70,17 +70,17 @@ const upsertChannels = (units: string) => `insert into award_day_channels as d
     order by ${list(CHANNEL_KEY, 'c.')}
     on conflict (${list(CHANNEL_KEY)}) do update set n = d.n + excluded.n`;
 
-const stats = (s: string, a: string) => `award_stats ${s} on ${s}.tenant_id = ${a}.tenant_id and ${s}.award_id = ${a}.id`;
+export const stats = (s: string, a: string) => `award_stats ${s} on ${s}.tenant_id = ${a}.tenant_id and ${s}.award_id = ${a}.id`;
 /** Locks the award_stats rows (alias s) of the awards in `from` against concurrent events, in award order as the events trigger writes them. */
-const lockStats = (from: string) => `perform 1 from ${from} order by s.tenant_id, s.award_id for share of s`;
-const plpgsql = (statements: readonly string[]) => `begin\n  ${statements.join('\n  ; ')}\n  ; return null\n; end`;
+export const lockStats = (from: string) => `perform 1 from ${from} order by s.tenant_id, s.award_id for share of s`;
+export const plpgsql = (statements: readonly string[]) => `begin\n  ${statements.join('\n  ; ')}\n  ; return null\n; end`;
 
 /** The rows a trigger works on: a FROM list (joins that follow may be added) and a condition. */
-interface Rows { from: string; where: string }
-const select = (what: string, r: Rows, joins = '') => `select ${what} from ${r.from} ${joins} where ${r.where}`;
+export interface Rows { from: string; where: string }
+export const select = (what: string, r: Rows, joins = '') => `select ${what} from ${r.from} ${joins} where ${r.where}`;
 const channelRows = (a: string, s: string, sign: 1 | -1, r: Rows) => select(channelsOf(a, s, sign).select, r, channelsOf(a, s, sign).joins);
-const withStats = (table: string, a: string, join = 'join'): Rows => ({ from: `${table} ${a} ${join} ${stats('s', a)}`, where: 'true' });
-const withAward = (table: string, s: string): Rows => ({ from: `${table} ${s} join awards a on a.id = ${s}.award_id and a.tenant_id = ${s}.tenant_id`, where: 'true' });
+export const withStats = (table: string, a: string, join = 'join'): Rows => ({ from: `${table} ${a} ${join} ${stats('s', a)}`, where: 'true' });
+export const withAward = (table: string, s: string): Rows => ({ from: `${table} ${s} join awards a on a.id = ${s}.award_id and a.tenant_id = ${s}.tenant_id`, where: 'true' });
 
 // Old and new rows are never joined to each other: a trigger's plan is made once, for the size of
 // the first transition table it sees, and a join of two of them without an index is quadratic.

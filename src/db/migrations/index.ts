@@ -14,6 +14,7 @@ import { sql as eventsByMonth } from './011-events-by-month.js';
 import { sql as deferredSigning } from './012-deferred-signing.js';
 import { sql as dailyRollup } from './013-daily-rollup.js';
 import { sql as awardStatsPerStatement } from './014-award-stats-per-statement.js';
+import { sql as leanerCountTriggers } from './015-leaner-count-triggers.js';
 
 export interface Migration {
   version: number;
@@ -36,4 +37,5 @@ export const migrations: readonly Migration[] = [
   { version: 12, name: 'deferred-signing', sql: deferredSigning },
   { version: 13, name: 'daily-rollup', sql: dailyRollup },
   { version: 14, name: 'award-stats-per-statement', sql: awardStatsPerStatement },
+  { version: 15, name: 'leaner-count-triggers', sql: leanerCountTriggers },
 ];
