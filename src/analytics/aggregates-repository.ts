@@ -120,12 +120,15 @@ export function aggregatesRepository(db: Queryable, opts: { rollups?: boolean } 
     async pathways(f: AwardFilter, range: { from: Date; to: Date }): Promise<{ steps: PathwayRow[]; earners: PathwayEarnersRow[] }> {
       const p = new Params();
       const rows = await db.query<PathwayRow & { kind: 'step' | 'earners'; repeaters: number }>(`${scopedAwards(f, p, { awarded: inWindow({ name: 'range', ...range }, p, 'a.awarded_at'), stats: false })},
+        -- the pathway's name compared byte by byte: the sorts below would otherwise call strcoll per comparison
+        in_pathway as (select id, pathway collate "C" as pathway from badges where tenant_id = ${p.add(f.tenantId)} and pathway is not null),
         steps as (
           select b.pathway, scoped.badge_id, scoped.user_id, scoped.live,
-            lead(scoped.badge_id) over (partition by b.pathway, scoped.user_id order by scoped.awarded_at, scoped.badge_id) as next_id
-          from scoped join badges b on b.id = scoped.badge_id where b.pathway is not null),
-        per_learner as (select pathway, count(*) filter (where live) as live from steps group by pathway, user_id)
-        select 'step' as kind, pathway, badge_id, null::uuid as next_id, count(distinct user_id)::int as learners, 0 as repeaters from steps group by pathway, badge_id
+            lead(scoped.badge_id) over (partition by scoped.user_id, b.pathway order by scoped.awarded_at, scoped.badge_id) as next_id
+          from scoped join in_pathway b on b.id = scoped.badge_id),
+        per_learner as (select pathway, count(*) filter (where live) as live from steps group by pathway, user_id),
+        reached as (select pathway, badge_id from steps group by pathway, badge_id, user_id)
+        select 'step' as kind, pathway, badge_id, null::uuid as next_id, count(*)::int as learners, 0 as repeaters from reached group by pathway, badge_id
         union all
         select 'step', pathway, badge_id, next_id, count(*)::int, 0 from steps where next_id is not null group by pathway, badge_id, next_id
         union all

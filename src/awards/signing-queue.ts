@@ -8,12 +8,15 @@ import type { Logger } from '../shared/index.js';
 import { awardRepository } from './repository.js';
 
 const BATCH = 500;
+/** Signing rewrites each award's row: after this many, the table is vacuumed (see repository.vacuum). */
+const VACUUM_AFTER = 5_000;
 
-export function createSigningQueue(deps: { db: Db; credentials: Credentials; logger?: Logger; pollMs?: number }) {
+export function createSigningQueue(deps: { db: Db; credentials: Credentials; logger?: Logger; pollMs?: number; vacuumAfter?: number }) {
   const repo = awardRepository(deps.db);
   let running: Promise<number> | null = null;
   let again = false;
   let timer: NodeJS.Timeout | null = null;
+  let signedSinceVacuum = 0;
 
   async function signBatch(batch: Awaited<ReturnType<typeof repo.unsigned>>): Promise<number> {
     const byTenant = new Map<string, typeof batch>();
@@ -54,6 +57,11 @@ export function createSigningQueue(deps: { db: Db; credentials: Credentials; log
         again = false;
         total += await drainOnce();
       } while (again);
+      signedSinceVacuum += total;
+      if (signedSinceVacuum >= (deps.vacuumAfter ?? VACUUM_AFTER)) {
+        signedSinceVacuum = 0;
+        await repo.vacuum().catch((error) => deps.logger?.warn('vacuum after signing failed', { error: String(error) }));
+      }
       return total;
     })().finally(() => { running = null; });
     return running;

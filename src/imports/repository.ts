@@ -17,11 +17,13 @@ const EVENT_ROWS = 5_000;
 export function importRepository(db: Queryable) {
   return {
     /**
-     * Fresh planner statistics after a bulk load: without them (autovacuum may be off, or not yet
-     * round) PostgreSQL plans the analytics aggregates for tables it believes empty.
+     * Fresh planner statistics after a bulk load, and the rows the load's triggers replaced marked
+     * free with the pages all-visible (index-only scans): autovacuum may be off or not yet round,
+     * and PGlite has none. Without statistics PostgreSQL plans the analytics aggregates for tables
+     * it believes empty.
      */
-    async refreshStatistics(): Promise<void> {
-      await db.query('analyze awards, award_stats, events, completions');
+    async maintainAfterBulkLoad(): Promise<void> {
+      await db.query('vacuum (analyze) awards, award_stats, events, completions, award_day_counts, award_day_channels');
     },
 
     badgeByExternalId: async (tenantId: string, externalId: string) =>

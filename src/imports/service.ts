@@ -153,13 +153,13 @@ export function createImporter(deps: { db: Db; badges: BadgeCatalog; awards: Awa
   return {
     async run(tenantId: string, body: Body) {
       const result = await importer.run(tenantId, body);
-      if (body.awards.length + body.events.length >= BULK_ROWS) await repo.refreshStatistics();
+      if (body.awards.length + body.events.length >= BULK_ROWS) await repo.maintainAfterBulkLoad();
       return result;
     },
     /** A synthetic history through this same path (admin seed), on courses of the given platform. */
     async seed(tenantId: string, o: SeedOptions) {
       const report = await seedHistory({ run: importer.run, ensureCourse: repo.ensureCourse, badgeByExternalId: repo.badgeByExternalId }, tenantId, o);
-      await repo.refreshStatistics();
+      await repo.maintainAfterBulkLoad();
       return report;
     },
   };

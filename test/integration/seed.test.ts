@@ -46,6 +46,15 @@ afterAll(async () => {
 });
 
 describe('admin seed', () => {
+  it('leaves the tables it loaded vacuumed and analysed: pages all-visible, planner statistics current', async () => {
+    // award_stats is written only by the import's triggers here (the signing queue rewrites awards)
+    const [stats] = await app.testDb.db.query<{ relallvisible: number; relpages: number; reltuples: number }>(
+      "select relallvisible, relpages, reltuples::int as reltuples from pg_class where relname = 'award_stats'");
+    expect(stats!.relpages).toBeGreaterThan(0);
+    expect(stats!.relallvisible).toBe(stats!.relpages);
+    expect(stats!.reltuples).toBe(await count('select count(*)::int as n from award_stats where tenant_id = $1', [tenantId]));
+  });
+
   it('creates a tenant, a platform and the courses, and says what it imported and how long it took', async () => {
     expect(firstRun.code, firstRun.out.join('\n')).toBe(0);
     expect(tenantId).toMatch(UUID);

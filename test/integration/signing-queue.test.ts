@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSigningQueue } from '../../src/awards/signing-queue.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { buildBadge, buildWorld, type World } from '../support/builders.js';
 import { validateCredential } from '../support/ob3.js';
@@ -114,6 +115,24 @@ describe('signing queue', () => {
     // A reader's token is the one stored, whoever signed first.
     for (const [i, jwt] of readers.entries()) expect((await app.built.services.awards.find(ids[i]!))!.credentialJwt).toBe(jwt);
     expect(await unsignedOf(ids)).toBe(0);
+  });
+
+  it('vacuums the awards once a bulk drain has rewritten enough rows: their pages become all-visible for index-only scans', async () => {
+    await queue().stop();
+    const db = app.testDb.db;
+    const visible = async () => (await db.query<{ relallvisible: number; relpages: number }>("select relallvisible, relpages from pg_class where relname = 'awards'"))[0]!;
+    const badge = await buildBadge(app, w);
+    const ids = await postCompletions(await externalOf(badge.moduleId), Array.from({ length: 400 }, (_, i) => `vac${i}`));
+    // below the threshold: signed, not vacuumed (every signed row left a dead version behind)
+    const small = createSigningQueue({ db, credentials: app.built.services.credentials, vacuumAfter: 10_000 });
+    expect(await small.drain()).toBe(ids.length);
+    expect((await visible()).relallvisible).toBe(0);
+    const more = await postCompletions(await externalOf(badge.moduleId), Array.from({ length: 400 }, (_, i) => `vac${400 + i}`));
+    const bulk = createSigningQueue({ db, credentials: app.built.services.credentials, vacuumAfter: 300 });
+    expect(await bulk.drain()).toBe(more.length);
+    const after = await visible();
+    expect(after.relpages).toBeGreaterThan(0);
+    expect(after.relallvisible).toBe(after.relpages);
   });
 
   it('runs one signing thread per core', () => {
