@@ -55,6 +55,11 @@ function perAwardChannels(db: Queryable, f: AwardFilter, range: { from: Date; to
     group by c.kind, c.key`, p.values);
 }
 
+/** The badges of the filter's scope, as a condition on badges. */
+function badgeScope(f: AwardFilter, p: Params): string {
+  return [`tenant_id = ${p.add(f.tenantId)}`, ...(f.courseId ? [`course_id = ${p.add(f.courseId)}`] : []), ...(f.badgeId ? [`id = ${p.add(f.badgeId)}`] : [])].join(' and ');
+}
+
 /** `rollups: false` takes every aggregate from the awards themselves (to check the rollups against). */
 export function aggregatesRepository(db: Queryable, opts: { rollups?: boolean } = {}) {
   const rollup = opts.rollups === false ? null : rollupRepository(db);
@@ -121,14 +126,16 @@ export function aggregatesRepository(db: Queryable, opts: { rollups?: boolean } 
       const p = new Params();
       const rows = await db.query<PathwayRow & { kind: 'step' | 'earners'; repeaters: number }>(`${scopedAwards(f, p, { awarded: inWindow({ name: 'range', ...range }, p, 'a.awarded_at'), stats: false })},
         -- the pathway's name compared byte by byte: the sorts below would otherwise call strcoll per comparison
-        in_pathway as (select id, pathway collate "C" as pathway from badges where tenant_id = ${p.add(f.tenantId)} and pathway is not null),
+        -- the scope's badges (an award's course is its badge's): for a course, the planner starts from its few
+        in_pathway as (select id, pathway collate "C" as pathway from badges where ${badgeScope(f, p)} and pathway is not null),
         steps as (
           select b.pathway, scoped.badge_id, scoped.user_id, scoped.live,
             lead(scoped.badge_id) over (partition by scoped.user_id, b.pathway order by scoped.awarded_at, scoped.badge_id) as next_id
           from scoped join in_pathway b on b.id = scoped.badge_id),
-        per_learner as (select pathway, count(*) filter (where live) as live from steps group by pathway, user_id),
-        reached as (select pathway, badge_id from steps group by pathway, badge_id, user_id)
-        select 'step' as kind, pathway, badge_id, null::uuid as next_id, count(*)::int as learners, 0 as repeaters from reached group by pathway, badge_id
+        per_learner as (select pathway, count(*) filter (where live) as live from steps group by pathway, user_id)
+        -- a learner's awards of one badge are one at most (one per module and learner, one badge per module):
+        -- the learners who reached a step are its awards
+        select 'step' as kind, pathway, badge_id, null::uuid as next_id, count(*)::int as learners, 0 as repeaters from steps group by pathway, badge_id
         union all
         select 'step', pathway, badge_id, next_id, count(*)::int, 0 from steps where next_id is not null group by pathway, badge_id, next_id
         union all

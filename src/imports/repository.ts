@@ -25,7 +25,7 @@ export function importRepository(db: Queryable) {
      */
     async maintainAfterBulkLoad(): Promise<void> {
       await db.query('vacuum (analyze) awards, award_stats, award_day_counts, award_day_channels');
-      await db.query('analyze events, completions');
+      await db.query('analyze events, completions, badges, users');
     },
 
     badgeByExternalId: async (tenantId: string, externalId: string) =>

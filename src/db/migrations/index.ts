@@ -15,6 +15,7 @@ import { sql as deferredSigning } from './012-deferred-signing.js';
 import { sql as dailyRollup } from './013-daily-rollup.js';
 import { sql as awardStatsPerStatement } from './014-award-stats-per-statement.js';
 import { sql as leanerCountTriggers } from './015-leaner-count-triggers.js';
+import { sql as channelScopeIndexes } from './016-channel-scope-indexes.js';
 
 export interface Migration {
   version: number;
@@ -38,4 +39,5 @@ export const migrations: readonly Migration[] = [
   { version: 13, name: 'daily-rollup', sql: dailyRollup },
   { version: 14, name: 'award-stats-per-statement', sql: awardStatsPerStatement },
   { version: 15, name: 'leaner-count-triggers', sql: leanerCountTriggers },
+  { version: 16, name: 'channel-scope-indexes', sql: channelScopeIndexes },
 ];
