@@ -221,24 +221,30 @@ export function awardRepository(db: Queryable) {
     /** Up to `limit` awards waiting for their VC-JWT, oldest first, after `after` when given. */
     async unsigned(limit: number, after: { awardedAt: Date; id: string } | null): Promise<Array<{ id: string; tenantId: string; awardedAt: Date; claims: Record<string, unknown> }>> {
       const rows = await db.query<{ id: string; tenant_id: string; awarded_at: Date; credential_claims: Record<string, unknown> }>(
-        `select id, tenant_id, awarded_at, credential_claims from awards
-         where credential_jwt is null and ($2::timestamptz is null or (awarded_at, id) > ($2::timestamptz, $3::uuid))
-         order by awarded_at, id limit $1`,
+        `select a.id, a.tenant_id, a.awarded_at, a.credential_claims from award_signing_queue q join awards a on a.id = q.award_id
+         where a.credential_jwt is null and ($2::timestamptz is null or (q.awarded_at, q.award_id) > ($2::timestamptz, $3::uuid))
+         order by q.awarded_at, q.award_id limit $1`,
         [limit, after?.awardedAt.toISOString() ?? null, after?.id ?? null]);
       return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, awardedAt: r.awarded_at, claims: r.credential_claims }));
     },
 
     async unsignedCount(): Promise<number> {
-      const rows = await db.query<{ n: number }>('select count(*)::int as n from awards where credential_jwt is null');
+      const rows = await db.query<{ n: number }>('select count(*)::int as n from award_signing_queue');
       return rows[0]!.n;
     },
 
-    /** Stores VC-JWTs of queued awards; an award signed meanwhile (by a reader, another server) keeps its token. */
+    /**
+     * Stores VC-JWTs of queued awards; an award signed meanwhile (by a reader, another server) keeps
+     * its token. Either way the awards leave the queue.
+     */
     async storeSigned(items: ReadonlyArray<{ id: string; jwt: string }>): Promise<number> {
       if (items.length === 0) return 0;
       const rows = await db.query<{ id: string }>(
-        `update awards a set credential_jwt = x.jwt, credential_claims = null
-         from unnest($1::uuid[], $2::text[]) as x(id, jwt) where a.id = x.id and a.credential_jwt is null returning a.id`,
+        `with signed as (
+           update awards a set credential_jwt = x.jwt, credential_claims = null
+           from unnest($1::uuid[], $2::text[]) as x(id, jwt) where a.id = x.id and a.credential_jwt is null returning a.id
+         ), dequeued as (delete from award_signing_queue where award_id = any($1::uuid[]))
+         select id from signed`,
         [items.map((i) => i.id), items.map((i) => i.jwt)]);
       return rows.length;
     },
@@ -250,6 +256,12 @@ export function awardRepository(db: Queryable) {
      */
     async vacuum(): Promise<void> {
       await db.query('vacuum (analyze) awards');
+    },
+
+    /** The planner's estimate of the rows of awards (0 before any vacuum or analyze). */
+    async estimatedCount(): Promise<number> {
+      const rows = await db.query<{ n: number }>("select greatest(reltuples, 0)::float8 as n from pg_class where oid = 'awards'::regclass");
+      return rows[0]?.n ?? 0;
     },
 
     async find(awardId: string): Promise<Award | null> {

@@ -8,8 +8,13 @@ import type { Logger } from '../shared/index.js';
 import { awardRepository } from './repository.js';
 
 const BATCH = 500;
-/** Signing rewrites each award's row: after this many, the table is vacuumed (see repository.vacuum). */
+/**
+ * Signing rewrites each award's row: once this many and a fifth of the table (as autovacuum's
+ * default scale) were rewritten since the last time, the table is vacuumed (see repository.vacuum),
+ * so a million-award load costs a few dozen vacuums, not one per few thousand awards.
+ */
 const VACUUM_AFTER = 5_000;
+const VACUUM_FRACTION = 0.2;
 
 export function createSigningQueue(deps: { db: Db; credentials: Credentials; logger?: Logger; pollMs?: number; vacuumAfter?: number }) {
   const repo = awardRepository(deps.db);
@@ -58,7 +63,7 @@ export function createSigningQueue(deps: { db: Db; credentials: Credentials; log
         total += await drainOnce();
       } while (again);
       signedSinceVacuum += total;
-      if (signedSinceVacuum >= (deps.vacuumAfter ?? VACUUM_AFTER)) {
+      if (signedSinceVacuum >= (deps.vacuumAfter ?? VACUUM_AFTER) && signedSinceVacuum >= VACUUM_FRACTION * await repo.estimatedCount()) {
         signedSinceVacuum = 0;
         await repo.vacuum().catch((error) => deps.logger?.warn('vacuum after signing failed', { error: String(error) }));
       }

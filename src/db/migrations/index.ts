@@ -16,6 +16,7 @@ import { sql as dailyRollup } from './013-daily-rollup.js';
 import { sql as awardStatsPerStatement } from './014-award-stats-per-statement.js';
 import { sql as leanerCountTriggers } from './015-leaner-count-triggers.js';
 import { sql as channelScopeIndexes } from './016-channel-scope-indexes.js';
+import { sql as signingQueueTable } from './017-signing-queue-table.js';
 
 export interface Migration {
   version: number;
@@ -40,4 +41,5 @@ export const migrations: readonly Migration[] = [
   { version: 14, name: 'award-stats-per-statement', sql: awardStatsPerStatement },
   { version: 15, name: 'leaner-count-triggers', sql: leanerCountTriggers },
   { version: 16, name: 'channel-scope-indexes', sql: channelScopeIndexes },
+  { version: 17, name: 'signing-queue-table', sql: signingQueueTable },
 ];
