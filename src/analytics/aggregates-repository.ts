@@ -124,25 +124,27 @@ export function aggregatesRepository(db: Queryable, opts: { rollups?: boolean } 
      */
     async pathways(f: AwardFilter, range: { from: Date; to: Date }): Promise<{ steps: PathwayRow[]; earners: PathwayEarnersRow[] }> {
       const p = new Params();
-      const rows = await db.query<PathwayRow & { kind: 'step' | 'earners'; repeaters: number }>(`${scopedAwards(f, p, { awarded: inWindow({ name: 'range', ...range }, p, 'a.awarded_at'), stats: false })},
-        -- the pathway's name compared byte by byte: the sorts below would otherwise call strcoll per comparison
-        -- the scope's badges (an award's course is its badge's): for a course, the planner starts from its few
+      const rows = await db.query<{ grouped: number; pathway: string; badge_id: string | null; next_id: string | null; n: number; earners: number; repeaters: number }>(
+        `${scopedAwards(f, p, { awarded: inWindow({ name: 'range', ...range }, p, 'a.awarded_at'), stats: false })},
+        -- the scope's badges (an award's course is its badge's): for a course, the planner starts from its few;
+        -- the pathway's name compared byte by byte: the sort below would otherwise call strcoll per comparison
         in_pathway as (select id, pathway collate "C" as pathway from badges where ${badgeScope(f, p)} and pathway is not null),
+        -- one sort by learner and pathway (awards_learner gives the learner order) for every window
         steps as (
-          select b.pathway, scoped.badge_id, scoped.user_id, scoped.live,
-            lead(scoped.badge_id) over (partition by scoped.user_id, b.pathway order by scoped.awarded_at, scoped.badge_id) as next_id
-          from scoped join in_pathway b on b.id = scoped.badge_id),
-        per_learner as (select pathway, count(*) filter (where live) as live from steps group by pathway, user_id)
-        -- a learner's awards of one badge are one at most (one per module and learner, one badge per module):
-        -- the learners who reached a step are its awards
-        select 'step' as kind, pathway, badge_id, null::uuid as next_id, count(*)::int as learners, 0 as repeaters from steps group by pathway, badge_id
-        union all
-        select 'step', pathway, badge_id, next_id, count(*)::int, 0 from steps where next_id is not null group by pathway, badge_id, next_id
-        union all
-        select 'earners', pathway, null, null, count(*) filter (where live >= 1)::int, count(*) filter (where live >= 2)::int from per_learner group by pathway`, p.values);
+          select b.pathway, scoped.badge_id, lead(scoped.badge_id) over w as next_id, row_number() over w as nth,
+            count(*) filter (where scoped.live) over (partition by scoped.user_id, b.pathway) as live
+          from scoped join in_pathway b on b.id = scoped.badge_id
+          window w as (partition by scoped.user_id, b.pathway order by scoped.awarded_at, scoped.badge_id))
+        -- grouping(): 1 per step (a learner's awards of one badge are one at most: one per module and
+        -- learner, one badge per module, so its awards are its learners), 0 per step and next badge,
+        -- 3 per pathway (a learner's first row carries the learner's live awards in the pathway)
+        select grouping(badge_id, next_id) as grouped, pathway, badge_id, next_id, count(*)::int as n,
+          count(*) filter (where nth = 1 and live >= 1)::int as earners, count(*) filter (where nth = 1 and live >= 2)::int as repeaters
+        from steps group by grouping sets ((pathway, badge_id), (pathway, badge_id, next_id), (pathway))`, p.values);
       return {
-        steps: rows.filter((r) => r.kind === 'step').map(({ pathway, badge_id, next_id, learners }) => ({ pathway, badge_id, next_id, learners })),
-        earners: rows.filter((r) => r.kind === 'earners').map(({ pathway, learners, repeaters }) => ({ pathway, earners: learners, repeaters })),
+        steps: rows.filter((r) => r.grouped === 1 || (r.grouped === 0 && r.next_id !== null))
+          .map((r) => ({ pathway: r.pathway, badge_id: r.badge_id!, next_id: r.grouped === 1 ? null : r.next_id, learners: r.n })),
+        earners: rows.filter((r) => r.grouped === 3).map((r) => ({ pathway: r.pathway, earners: r.earners, repeaters: r.repeaters })),
       };
     },
   };

@@ -17,6 +17,7 @@ import { sql as awardStatsPerStatement } from './014-award-stats-per-statement.j
 import { sql as leanerCountTriggers } from './015-leaner-count-triggers.js';
 import { sql as channelScopeIndexes } from './016-channel-scope-indexes.js';
 import { sql as signingQueueTable } from './017-signing-queue-table.js';
+import { sql as awardsByLearner } from './018-awards-by-learner.js';
 
 export interface Migration {
   version: number;
@@ -42,4 +43,5 @@ export const migrations: readonly Migration[] = [
   { version: 15, name: 'leaner-count-triggers', sql: leanerCountTriggers },
   { version: 16, name: 'channel-scope-indexes', sql: channelScopeIndexes },
   { version: 17, name: 'signing-queue-table', sql: signingQueueTable },
+  { version: 18, name: 'awards-by-learner', sql: awardsByLearner },
 ];
