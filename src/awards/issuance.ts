@@ -76,8 +76,11 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
       // signed (the queries of one transaction still run in order). Queued awards carry their
       // claims and are signed by the signing queue after the commit.
       const writes: Promise<Award[]>[] = [];
-      for (let start = 0; start < rows.length; start += SIGN_CHUNK) {
-        const chunk = rows.slice(start, start + SIGN_CHUNK);
+      // Queued awards have nothing to overlap with: one statement each (the statement triggers of
+      // awards and events then run once for the batch).
+      const chunkSize = signing === 'inline' ? SIGN_CHUNK : Math.max(1, rows.length);
+      for (let start = 0; start < rows.length; start += chunkSize) {
+        const chunk = rows.slice(start, start + chunkSize);
         const claims = chunk.map((r) => deps.credentials.signers.jwtClaims(tenantId, r.credential));
         const tokens = signing === 'inline' ? await deps.credentials.signers.signJwtMany(claims, signingKey!) : null;
         const newAwards = chunk.map((r, i) => ({
