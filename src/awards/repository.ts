@@ -218,11 +218,14 @@ export function awardRepository(db: Queryable) {
       const rows = await db.query<{ name: string | null }>('select name from users where tenant_id = $1 and id = $2', [tenantId, userId]);
       return rows[0]?.name ?? null;
     },
-    /** Up to `limit` awards waiting for their VC-JWT, oldest first, after `after` when given. */
-    async unsigned(limit: number, after: { awardedAt: Date; id: string } | null): Promise<Array<{ id: string; tenantId: string; awardedAt: Date; claims: Record<string, unknown> }>> {
-      const rows = await db.query<{ id: string; tenant_id: string; awarded_at: Date; credential_claims: Record<string, unknown> }>(
-        `select a.id, a.tenant_id, a.awarded_at, a.credential_claims from award_signing_queue q join awards a on a.id = q.award_id
-         where a.credential_jwt is null and ($2::timestamptz is null or (q.awarded_at, q.award_id) > ($2::timestamptz, $3::uuid))
+    /**
+     * Up to `limit` awards of the queue, oldest first, after `after` when given. `claims` is null for
+     * an award signed without leaving the queue (by a server of an earlier version): only to dequeue.
+     */
+    async unsigned(limit: number, after: { awardedAt: Date; id: string } | null): Promise<Array<{ id: string; tenantId: string; awardedAt: Date; claims: Record<string, unknown> | null }>> {
+      const rows = await db.query<{ id: string; tenant_id: string; awarded_at: Date; credential_claims: Record<string, unknown> | null }>(
+        `select a.id, a.tenant_id, q.awarded_at, a.credential_claims from award_signing_queue q join awards a on a.id = q.award_id
+         where ($2::timestamptz is null or (q.awarded_at, q.award_id) > ($2::timestamptz, $3::uuid))
          order by q.awarded_at, q.award_id limit $1`,
         [limit, after?.awardedAt.toISOString() ?? null, after?.id ?? null]);
       return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, awardedAt: r.awarded_at, claims: r.credential_claims }));
@@ -256,6 +259,11 @@ export function awardRepository(db: Queryable) {
      */
     async vacuum(): Promise<void> {
       await db.query('vacuum (analyze) awards');
+    },
+
+    /** Takes awards out of the queue without storing anything. */
+    async dequeue(ids: readonly string[]): Promise<void> {
+      if (ids.length) await db.query('delete from award_signing_queue where award_id = any($1::uuid[])', [ids]);
     },
 
     /** The planner's estimate of the rows of awards (0 before any vacuum or analyze). */

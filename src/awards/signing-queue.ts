@@ -23,9 +23,18 @@ export function createSigningQueue(deps: { db: Db; credentials: Credentials; log
   let timer: NodeJS.Timeout | null = null;
   let signedSinceVacuum = 0;
 
+  type Queued = { id: string; tenantId: string; claims: Record<string, unknown> };
+
   async function signBatch(batch: Awaited<ReturnType<typeof repo.unsigned>>): Promise<number> {
-    const byTenant = new Map<string, typeof batch>();
-    for (const a of batch) byTenant.set(a.tenantId, [...(byTenant.get(a.tenantId) ?? []), a]);
+    // Already signed (the queue row outlived its award's signing): nothing to sign, only to dequeue.
+    await repo.dequeue(batch.filter((a) => a.claims === null).map((a) => a.id));
+    const byTenant = new Map<string, Queued[]>();
+    for (const a of batch) {
+      if (a.claims === null) continue;
+      const list = byTenant.get(a.tenantId) ?? [];
+      if (!byTenant.has(a.tenantId)) byTenant.set(a.tenantId, list);
+      list.push({ id: a.id, tenantId: a.tenantId, claims: a.claims });
+    }
     let stored = 0;
     for (const [tenantId, awards] of byTenant) {
       // The key active now: an award queued before a rotation is signed with the new key.

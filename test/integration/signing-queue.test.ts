@@ -159,6 +159,20 @@ describe('signing queue', () => {
     expect(await indexBytes() - before).toBeLessThanOrEqual(4 * 8192);
   });
 
+  it('empties the queue of an award signed without leaving it (a server of an earlier version)', async () => {
+    await queue().stop();
+    const badge = await buildBadge(app, w);
+    const [id] = await postCompletions(await externalOf(badge.moduleId), ['stale-1']);
+    const award = (await app.built.services.awards.find(id!))!;
+    const jwt = await app.built.services.awards.signedJwt(award);
+    // as 012's storeSigned did: the token stored, the queue row left
+    await app.testDb.db.query('insert into award_signing_queue (award_id, tenant_id, awarded_at) values ($1, $2, $3)', [award.id, award.tenantId, award.awardedAt]);
+    expect(await queue().backlog()).toBe(1);
+    await queue().drain();
+    expect(await queue().backlog()).toBe(0);
+    expect((await app.built.services.awards.find(id!))!.credentialJwt).toBe(jwt);
+  });
+
   it('runs one signing thread per core', () => {
     expect(app.built.services.credentials.signers.poolSize).toBe(availableParallelism());
   });

@@ -20,7 +20,8 @@ begin
   ; return null; end
 $fn$;
 
-lock table awards in share row exclusive mode;
+-- the index drop below takes the strongest lock anyway: take it first, not by an upgrade a writer could deadlock
+lock table awards in access exclusive mode;
 create trigger award_signing_enqueue after insert on awards referencing new table as new_awards
   for each statement execute function award_signing_enqueue();
 insert into award_signing_queue (award_id, tenant_id, awarded_at) select id, tenant_id, awarded_at from awards where credential_jwt is null;
