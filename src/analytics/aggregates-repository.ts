@@ -1,7 +1,7 @@
 // The aggregate queries behind GET /api/v1/analytics: counts per window of award dates, per badge ×
 // method, per channel, per period and per pathway, summed in SQL so only small results reach Node.
 // Without a status filter the counts and channels come from the daily rollups (rollup-repository).
-import type { Queryable } from '../db/index.js';
+import type { Db, Queryable } from '../db/index.js';
 import { rollupRepository } from './rollup-repository.js';
 import { COUNTS, Params, scopedAwards, type AwardFilter, type CountsRow } from './scoped-awards.js';
 import { inWindow, maskOf, type BreakdownRow, type BucketsRow, type Window } from './windows.js';
@@ -60,8 +60,23 @@ function badgeScope(f: AwardFilter, p: Params): string {
   return [`tenant_id = ${p.add(f.tenantId)}`, ...(f.courseId ? [`course_id = ${p.add(f.courseId)}`] : []), ...(f.badgeId ? [`id = ${p.add(f.badgeId)}`] : [])].join(' and ');
 }
 
+/**
+ * On a PostgreSQL server each aggregate runs in its own transaction with room to sort and hash in
+ * memory (with the default 4 MB work_mem, a large tenant's per-award passes spill to disk) and
+ * without JIT compilation, which costs these one-off plans more than it saves (measured on a
+ * million awards). PGlite runs in this process, where the memory would count against ours.
+ */
+const ANALYTICS_WORK_MEM = '64MB';
+const withRoomToSort = (db: Db): Queryable => (db.kind !== 'postgres' ? db : {
+  query: (sql, params) => db.transaction(async (tx) => {
+    await tx.query(`set local work_mem = '${ANALYTICS_WORK_MEM}'; set local jit = off`);
+    return tx.query(sql, params);
+  }),
+});
+
 /** `rollups: false` takes every aggregate from the awards themselves (to check the rollups against). */
-export function aggregatesRepository(db: Queryable, opts: { rollups?: boolean } = {}) {
+export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {}) {
+  const db = withRoomToSort(server);
   const rollup = opts.rollups === false ? null : rollupRepository(db);
   return {
     /**

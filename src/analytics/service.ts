@@ -1,7 +1,7 @@
 // GET /api/v1/analytics (PRODUCT.md §7a): SQL aggregates of a scope, filtered (aggregates-repository),
 // turned by the pure formulas of metrics.ts into every metric of §5 for the range, all time, the
 // previous equal range (trends) and the last 7 / 30 days. No per-award row reaches Node.
-import type { Db, Queryable } from '../db/index.js';
+import type { Db } from '../db/index.js';
 import type { Clock } from '../shared/index.js';
 import { aggregatesRepository, type AggregatesRepository, type PathwayRow, type Window } from './aggregates-repository.js';
 import { isWeekly, perCourseOf, timelineOf } from './breakdowns.js';
@@ -73,24 +73,10 @@ function pathways(g: Gathered) {
   });
 }
 
-/**
- * On a PostgreSQL server each aggregate runs in its own transaction with room to sort and hash in
- * memory (with the default 4 MB work_mem, a large tenant's per-award passes spill to disk) and
- * without JIT compilation, which costs these one-off plans more than it saves (measured on a
- * million awards). PGlite runs in this process, where the memory would count against ours.
- */
-const ANALYTICS_WORK_MEM = '64MB';
-const withWorkMem = (db: Db): Queryable => (db.kind !== 'postgres' ? db : {
-  query: (sql, params) => db.transaction(async (tx) => {
-    await tx.query(`set local work_mem = '${ANALYTICS_WORK_MEM}'; set local jit = off`);
-    return tx.query(sql, params);
-  }),
-});
-
 /** `rollups: false` computes every aggregate from the awards themselves, to check the rollups against. */
 export function createAnalytics(deps: { db: Db; clock: Clock; rollups?: boolean }) {
   const repo = analyticsRepository(deps.db);
-  const agg = aggregatesRepository(withWorkMem(deps.db), { rollups: deps.rollups ?? true });
+  const agg = aggregatesRepository(deps.db, { rollups: deps.rollups ?? true });
 
   return {
     async compute(q: AnalyticsQuery) {

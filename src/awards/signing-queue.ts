@@ -1,5 +1,5 @@
-// The signing queue: awards issued in bulk wait here, as rows with `credential_jwt` null, and are
-// signed in batches on the worker pool (every core) moments after their transaction commits. A
+// The signing queue: awards issued in bulk wait here, in award_signing_queue (migration 017) with
+// their claims on the award row, and are signed in batches on the worker pool (every core) moments after their transaction commits. A
 // kick after each queued issuance starts a drain at once; a slow poll picks up what a previous
 // process or another server left. Signing twice is harmless: the first stored token wins.
 import type { Credentials } from '../credentials/index.js';
@@ -31,8 +31,8 @@ export function createSigningQueue(deps: { db: Db; credentials: Credentials; log
     const byTenant = new Map<string, Queued[]>();
     for (const a of batch) {
       if (a.claims === null) continue;
-      const list = byTenant.get(a.tenantId) ?? [];
-      if (!byTenant.has(a.tenantId)) byTenant.set(a.tenantId, list);
+      let list = byTenant.get(a.tenantId);
+      if (!list) byTenant.set(a.tenantId, (list = []));
       list.push({ id: a.id, tenantId: a.tenantId, claims: a.claims });
     }
     let stored = 0;
