@@ -38,7 +38,8 @@ describe('demo LMS in a browser', { timeout: 120_000 }, () => {
     expect(modules.map((r) => r[2])).toEqual(['1', '1', '1']);
     const badges = await demo.tableRows(frame, 'Badges');
     expect(badges.map((r) => r[0])).toEqual(['Data Literate', 'Statistics Foundations', 'Responsible Data Practitioner']);
-    expect(await frame.locator('img[src$="logo.svg"]').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    // the logo may still be on its way when the tables are read: it must arrive, and decode
+    await expect.poll(() => frame.locator('img[src$="logo.svg"]').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 10_000 }).toBe(true);
     await demo.screenshots('instructor');
     expect(demo.problems).toEqual([]);
   });
