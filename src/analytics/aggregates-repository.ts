@@ -84,13 +84,17 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
      * period, those of the first window (the range). From the rollups unless a status is filtered.
      */
     async breakdowns(f: AwardFilter, windows: readonly Window[], weekly: boolean) {
-      const rows = rollup && !f.status ? await rollup.breakdownRows(f, windows, weekly) : await perAwardBreakdownRows(db, f, windows, weekly);
+      // the organisation's totals come apart from its groups (grouped 0): those of the first window only
+      const org = rollup && !f.status && !f.courseId && !f.badgeId;
+      const rows = org ? (await Promise.all([rollup.orgTotalRows(f, windows, weekly), rollup.orgGroupRows(f, windows[0]!)])).flat()
+        : rollup && !f.status ? await rollup.breakdownRows(f, windows, weekly) : await perAwardBreakdownRows(db, f, windows, weekly);
+      const totals = rows.filter((r) => r.grouped === (org ? 0 : 1));
       const inRange = rows.filter((r) => r.mask & 1);
       return {
         windows: windows.map((w, i) => {
           const out: WindowRow = { name: w.name, awarded: 0, accepted: 0, accepted_shared: 0, accepted_public: 0, shared_viewed: 0, shares: 0, views: 0, verifications: 0,
             sent: 0, failed: 0, lt1h: 0, h1to24: 0, d1to7: 0, gt7d: 0, median_hours: null, p90_hours: null };
-          for (const r of rows.filter((x) => x.grouped === 1 && (x.mask >> i) & 1)) {
+          for (const r of totals.filter((x) => (x.mask >> i) & 1)) {
             for (const k of SUMMED) out[k] += r[k];
           }
           return out;
@@ -129,7 +133,8 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
 
     /** Share events per channel and human views per source, of the awards of the range. */
     channels(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
-      return rollup && !f.status ? rollup.channels(f, range) : perAwardChannels(db, f, range);
+      if (!rollup || f.status) return perAwardChannels(db, f, range);
+      return !f.courseId && !f.badgeId ? rollup.orgChannels(f, range) : rollup.channels(f, range);
     },
 
     /**

@@ -1,9 +1,11 @@
-// The count breakdowns and the channel distribution from the daily rollups of migration 013 for the
-// whole UTC days of each window, and from the awards (scoped-awards.ts) for the partial days at its
-// edges: the sums of the per-award pass, for a filter without status (a status depends on now).
+// The count breakdowns and the channel distribution from the rollups of migrations 013 and 019 for
+// the whole UTC days of each window, and from the awards (scoped-awards.ts) for the partial days at
+// its edges: the sums of the per-award pass, for a filter without status (a status depends on now).
+// A course or a badge reads its day rows; the organisation reads tenant_day_counts for the window
+// totals and the timeline, and award_month_counts for a range's whole months per badge.
 import type { Queryable } from '../db/index.js';
 import { Params, scopedAwards, type AwardFilter } from './scoped-awards.js';
-import { maskOf, onPartialDays, onWholeDays, type BreakdownRow, type Window } from './windows.js';
+import { maskOf, onPartialDays, onWholeDays, outsideWholeMonths, inWholeMonths, type BreakdownRow, type Window } from './windows.js';
 
 /** The rollup rows (alias d) of the filter's scope. */
 function rollupScope(f: AwardFilter, p: Params): string {
@@ -21,6 +23,20 @@ const SUMS = `sum(awarded)::int as awarded, sum(accepted)::int as accepted, sum(
   sum(sent)::float8 as sent, sum(failed)::float8 as failed,
   coalesce(sum(lt1h), 0)::int as lt1h, coalesce(sum(h1to24), 0)::int as h1to24, coalesce(sum(d1to7), 0)::int as d1to7, coalesce(sum(gt7d), 0)::int as gt7d`;
 
+/** One award of \`scoped\` as a unit: its counters as a rollup row holds them. */
+const AWARD_UNIT = `1 as awarded, accepted::int as accepted, (accepted and shares > 0)::int as accepted_shared, (accepted and is_public)::int as accepted_public,
+  (accepted and shares > 0 and views > 0)::int as shared_viewed, shares, views, verifications, sent, failed,
+  (hours < 1)::int as lt1h, (hours >= 1 and hours < 24)::int as h1to24, (hours >= 24 and hours <= 168)::int as d1to7, (hours > 168)::int as gt7d`;
+/** A rollup row (alias d) as a unit. */
+const ROLLUP_UNIT = `d.awarded, d.accepted, d.accepted_shared, d.accepted_public, d.shared_viewed, d.shares, d.views, d.verifications, d.sent, d.failed,
+  d.lt1h, d.h1to24, d.d1to7, d.gt7d`;
+
+/** The period as whole days since 1970-01-01, a Thursday: weeks start on the Monday 3 days before. */
+const periodOf = (weekly: boolean) => (weekly ? `(day - date '1970-01-01') - ((day - date '1970-01-01') % 7 + 10) % 7` : `day - date '1970-01-01'`);
+
+/** The organisation's rollup rows (alias d) of a tenant-wide table: the tenant, and test accounts unless included. */
+const tenantScope = (f: AwardFilter, p: Params) => [`d.tenant_id = ${p.add(f.tenantId)}`, ...(f.includeTest ? [] : ['not d.is_test'])].join(' and ');
+
 export function rollupRepository(db: Queryable) {
   return {
     /**
@@ -33,23 +49,70 @@ export function rollupRepository(db: Queryable) {
       const partial = windows.map((w) => onPartialDays(w, p));
       const cte = scopedAwards(f, p, { awarded: windows.map((w) => onPartialDays(w, p, 'a.awarded_at')).join(' or ') });
       const whole = windows.map((w) => onWholeDays(w, p, 'd.day'));
-      // the period as whole days since 1970-01-01, a Thursday: weeks start on the Monday 3 days before
-      const period = weekly ? `(day - date '1970-01-01') - ((day - date '1970-01-01') % 7 + 10) % 7` : `day - date '1970-01-01'`;
+      const period = periodOf(weekly);
       return db.query<BreakdownRow>(`${cte}, units as (
-          select ${maskOf(partial)} as mask, (awarded_at at time zone 'UTC')::date as day, badge_id, module_id, course_id, method,
-            1 as awarded, accepted::int as accepted, (accepted and shares > 0)::int as accepted_shared, (accepted and is_public)::int as accepted_public,
-            (accepted and shares > 0 and views > 0)::int as shared_viewed, shares, views, verifications, sent, failed,
-            (hours < 1)::int as lt1h, (hours >= 1 and hours < 24)::int as h1to24, (hours >= 24 and hours <= 168)::int as d1to7, (hours > 168)::int as gt7d
+          select ${maskOf(partial)} as mask, (awarded_at at time zone 'UTC')::date as day, badge_id, module_id, course_id, method, ${AWARD_UNIT}
           from scoped
           union all
-          select ${maskOf(whole)}, d.day, d.badge_id, d.module_id, d.course_id, d.method, d.awarded, d.accepted, d.accepted_shared, d.accepted_public,
-            d.shared_viewed, d.shares, d.views, d.verifications, d.sent, d.failed, d.lt1h, d.h1to24, d.d1to7, d.gt7d
+          select ${maskOf(whole)}, d.day, d.badge_id, d.module_id, d.course_id, d.method, ${ROLLUP_UNIT}
           -- a row all of whose awards moved away or went is all zeros: no group of its own
           from award_day_counts d where ${rollupScope(f, p)} and d.awarded <> 0 and (${whole.join(' or ')}))
         -- grouping(): 1 per badge × method (the window totals are their sums), 2 per period
         select grouping(badge_id, period) as grouped, mask, badge_id, module_id, course_id, method, period, ${SUMS}
         from (select units.*, case when (mask & 1) = 1 then ${period} end as period from units) u
         group by grouping sets ((mask, badge_id, module_id, course_id, method), (mask, period))`, p.values);
+    },
+
+    /**
+     * The organisation's window totals (grouped 0) and periods of the first window (grouped 2, as
+     * breakdownRows), from tenant_day_counts for whole days and the awards for partial ones.
+     */
+    async orgTotalRows(f: AwardFilter, windows: readonly Window[], weekly: boolean): Promise<BreakdownRow[]> {
+      const p = new Params();
+      const partial = windows.map((w) => onPartialDays(w, p));
+      const cte = scopedAwards(f, p, { awarded: windows.map((w) => onPartialDays(w, p, 'a.awarded_at')).join(' or ') });
+      const whole = windows.map((w) => onWholeDays(w, p, 'd.day'));
+      return db.query<BreakdownRow>(`${cte}, units as (
+          select ${maskOf(partial)} as mask, (awarded_at at time zone 'UTC')::date as day, ${AWARD_UNIT} from scoped
+          union all
+          select ${maskOf(whole)}, d.day, ${ROLLUP_UNIT} from tenant_day_counts d where ${tenantScope(f, p)} and d.awarded <> 0 and (${whole.join(' or ')}))
+        select 2 * grouping(period) as grouped, mask, null as badge_id, null as module_id, null as course_id, null as method, period, ${SUMS}
+        from (select units.*, case when (mask & 1) = 1 then ${periodOf(weekly)} end as period from units) u
+        group by grouping sets ((mask), (mask, period))`, p.values).then((rows) => rows.map((r) => ({ ...r, grouped: r.grouped === 2 ? 0 : 2 })));
+    },
+
+    /**
+     * The organisation's sums per badge × method of the range (grouped 1, mask 1, as breakdownRows):
+     * award_month_counts for its whole months, award_day_counts for its other whole days, the awards
+     * for its partial days.
+     */
+    async orgGroupRows(f: AwardFilter, range: Window): Promise<BreakdownRow[]> {
+      const p = new Params();
+      const cte = scopedAwards(f, p, { awarded: onPartialDays(range, p, 'a.awarded_at') });
+      return db.query<BreakdownRow>(`${cte}, units as (
+          select badge_id, module_id, course_id, method, ${AWARD_UNIT} from scoped
+          union all
+          select d.badge_id, d.module_id, d.course_id, d.method, ${ROLLUP_UNIT} from award_month_counts d
+          where ${tenantScope(f, p)} and d.awarded <> 0 and ${inWholeMonths(range, p, 'd.month')}
+          union all
+          select d.badge_id, d.module_id, d.course_id, d.method, ${ROLLUP_UNIT} from award_day_counts d
+          where ${tenantScope(f, p)} and d.awarded <> 0 and ${onWholeDays(range, p, 'd.day')} and ${outsideWholeMonths(range, p, 'd.day')})
+        select 1 as grouped, 1 as mask, badge_id, module_id, course_id, method, null as period, ${SUMS}
+        from units group by badge_id, module_id, course_id, method`, p.values);
+    },
+
+    /** The organisation's share events per channel and human views per source, of the awards of the range. */
+    async orgChannels(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
+      const p = new Params();
+      const w: Window = { name: 'range', ...range };
+      return db.query(`${scopedAwards(f, p, { awarded: onPartialDays(w, p, 'a.awarded_at') })}
+        select c.kind, c.key, sum(c.n)::float8 as n from (
+          select 'sharing' as kind, e.key, e.value::int as n from scoped cross join lateral jsonb_each_text(scoped.shared_channels) e
+          union all
+          select 'viewing', e.key, e.value::int from scoped cross join lateral jsonb_each_text(scoped.view_sources) e
+          union all
+          select d.kind, d.key, d.n from tenant_day_channels d where ${tenantScope(f, p)} and ${onWholeDays(w, p, 'd.day')}) c
+        group by c.kind, c.key having sum(c.n) > 0`, p.values);
     },
 
     /** Share events per channel and human views per source, of the awards of the range. */

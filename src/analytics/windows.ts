@@ -55,3 +55,36 @@ export function onPartialDays(w: Window, p: Params, column = 'awarded_at'): stri
 
 /** The bit mask of the conditions that hold (bit i: conditions[i]). */
 export const maskOf = (conditions: readonly string[]) => conditions.map((c, i) => `(case when ${c} then ${2 ** i} else 0 end)`).join(' + ');
+
+/**
+ * The whole UTC months inside a window's whole days, as their first days (YYYY-MM-01; `end` is the
+ * month after the last), null where the window is open, or null when it holds none.
+ */
+export function wholeMonthsOf(w: Window): { first: string | null; end: string | null } | null {
+  const d = wholeDaysOf(w);
+  if (!d) return null;
+  const monthStart = (day: number) => { const t = new Date(day * DAY); return Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), 1); };
+  const nextMonth = (ms: number) => { const t = new Date(ms); return Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1); };
+  // the first month starting on or after the first whole day; the month after the last is the one holding the day after it
+  const first = d.first === null ? null : monthStart(d.first) === d.first * DAY ? d.first * DAY : nextMonth(d.first * DAY);
+  const end = d.last === null ? null : monthStart(d.last + 1);
+  if (first !== null && end !== null && first >= end) return null;
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return { first: first === null ? null : iso(first), end: end === null ? null : iso(end) };
+}
+
+/** "In one of the window's whole months", on a date column (a month's first day, or any day). */
+export function inWholeMonths(w: Window, p: Params, column: string): string {
+  const m = wholeMonthsOf(w);
+  if (!m) return 'false';
+  const bounds = [m.first === null ? '' : `${column} >= ${p.add(m.first, '::date')}`, m.end === null ? '' : `${column} < ${p.add(m.end, '::date')}`];
+  return bounds.filter(Boolean).join(' and ') || 'true';
+}
+
+/** "Not in any of the window's whole months", on a date column. */
+export function outsideWholeMonths(w: Window, p: Params, column: string): string {
+  const m = wholeMonthsOf(w);
+  if (!m) return 'true';
+  const outside = [m.first === null ? '' : `${column} < ${p.add(m.first, '::date')}`, m.end === null ? '' : `${column} >= ${p.add(m.end, '::date')}`];
+  return outside.some(Boolean) ? `(${outside.filter(Boolean).join(' or ')})` : 'false';
+}

@@ -1,4 +1,5 @@
-// The daily rollups (migration 013) against sums computed here from the raw awards and events:
+// The rollups (migrations 013 and 019: per day, per month, per tenant and day) against sums computed
+// here from the raw awards and events:
 // random histories (awards around midnights, acceptances at the bucket edges, visibility toggles,
 // revocations, moves, deletions, events of every type) applied in random orders and transactions;
 // the analytics answer with rollups against the per-award computation, over windows that cut days;
@@ -14,9 +15,14 @@ import { createEmptyDb, createTestDb, type TestDb } from '../support/db.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-/** Awards fall on the five days from BASE; now is three days after the last, so the 7-day window cuts them. */
+/**
+ * Awards fall on seven days: the last of February, the first four of March, the last of March and
+ * the first of April, so that windows hold whole months and cut others; now is three days after
+ * the last, so the 7-day and 30-day windows cut them.
+ */
 const BASE = Date.parse('2026-03-01T00:00:00.000Z');
-const NOW = new Date(BASE + 8 * DAY + 5 * HOUR + 123);
+const DAYS = [-1, 0, 1, 2, 3, 30, 31];
+const NOW = new Date(BASE + 34 * DAY + 5 * HOUR + 123);
 const METHODS = ['lms', 'api', 'csv', 'manual'] as const;
 const TYPES: readonly EventType[] = ['awarded', 'notified', 'accepted', 'shared', 'viewed', 'verified', 'revoked', 'expired', 'visibility_changed'];
 const CHANNELS = ['linkedin_profile', 'x', 'email', 'copy_link', 'linkedin', 'search', 'direct', 'lms'];
@@ -72,8 +78,8 @@ type Op =
   | { kind: 'delete'; award: number }
   | { kind: 'events'; list: GenEvent[] };
 
-/** An instant on one of the five days, often at or next to a midnight. */
-const arbInstant = fc.tuple(fc.nat({ max: 4 }), fc.oneof(fc.constantFrom(0, 1, DAY - 1, DAY / 2), fc.nat({ max: DAY - 1 })))
+/** An instant on one of the seven days, often at or next to a midnight. */
+const arbInstant = fc.tuple(fc.constantFrom(...DAYS), fc.oneof(fc.constantFrom(0, 1, DAY - 1, DAY / 2), fc.nat({ max: DAY - 1 })))
   .map(([day, ms]) => new Date(BASE + day * DAY + ms));
 /** Time to claim at and beside the bucket edges (1 h, 24 h, 7 d), or a withdrawn acceptance (an import may set it back). */
 const arbClaim = fc.oneof(
@@ -186,7 +192,37 @@ const COUNT_KEY = ['course_id', 'badge_id', 'day', 'module_id', 'method', 'is_te
 const COUNTERS = ['awarded', 'accepted', 'accepted_shared', 'accepted_public', 'shared_viewed', 'shares', 'views', 'verifications', 'sent', 'failed', 'lt1h', 'h1to24', 'd1to7', 'gt7d'] as const;
 const CHANNEL_KEY = ['day', 'course_id', 'badge_id', 'module_id', 'is_test', 'kind', 'key'] as const;
 
-async function recount(q: Queryable, tenantId: string): Promise<{ counts: Row[]; channels: Row[] }> {
+/** Rows summed into coarser keys (of derived columns), without those that sum to zero. */
+function rollUp(rows: readonly Row[], keyOf: (r: Row) => Row, counters: readonly string[]): Row[] {
+  const out = new Map<string, Row>();
+  for (const r of rows) {
+    const k = keyOf(r);
+    const at = JSON.stringify(k);
+    const sum = out.get(at) ?? { ...k, ...Object.fromEntries(counters.map((c) => [c, 0])) };
+    for (const c of counters) sum[c] = Number(sum[c]) + Number(r[c]);
+    out.set(at, sum);
+  }
+  return [...out.values()].filter((r) => counters.some((c) => r[c] !== 0));
+}
+const MONTH_KEY = ['course_id', 'badge_id', 'month', 'module_id', 'method', 'is_test'] as const;
+const TENANT_DAY_KEY = ['day', 'is_test'] as const;
+const TENANT_CHANNEL_KEY = ['day', 'is_test', 'kind', 'key'] as const;
+
+interface Rollups { counts: Row[]; channels: Row[]; months: Row[]; tenantDays: Row[]; tenantChannels: Row[] }
+
+/** 019's rollups, as sums of the day rows. */
+function coarser(counts: Row[], channels: Row[]): Rollups {
+  const pick = (r: Row, cols: readonly string[]) => Object.fromEntries(cols.map((c) => [c, r[c]!]));
+  return {
+    counts, channels,
+    months: sorted(rollUp(counts, (r) => ({ ...pick(r, COUNT_KEY), month: `${String(r.day).slice(0, 7)}-01`, day: '' }), COUNTERS)
+      .map(({ day: _, ...r }) => r), MONTH_KEY),
+    tenantDays: sorted(rollUp(counts, (r) => pick(r, TENANT_DAY_KEY), COUNTERS), TENANT_DAY_KEY),
+    tenantChannels: sorted(rollUp(channels, (r) => pick(r, TENANT_CHANNEL_KEY), ['n']), TENANT_CHANNEL_KEY),
+  };
+}
+
+async function recount(q: Queryable, tenantId: string): Promise<Rollups> {
   const awards = await q.query<{ id: string; course_id: string; badge_id: string; module_id: string; method: string; is_test: boolean; awarded_at: Date; accepted_at: Date | null; is_public: boolean }>(
     'select id, course_id, badge_id, module_id, method, is_test, awarded_at, accepted_at, is_public from awards where tenant_id = $1', [tenantId]);
   const events = await q.query<{ award_id: string; type: string; channel: string | null; is_bot: boolean; outcome: string | null }>(
@@ -219,16 +255,24 @@ async function recount(q: Queryable, tenantId: string): Promise<{ counts: Row[];
     for (const e of shared) if (e.channel !== null) bumpChannel(channelBase, 'sharing', e.channel);
     for (const e of viewed) bumpChannel(channelBase, 'viewing', e.channel ?? 'direct');
   }
-  return { counts: sorted([...counts.values()], COUNT_KEY), channels: sorted([...channels.values()], CHANNEL_KEY) };
+  return coarser(sorted([...counts.values()], COUNT_KEY), sorted([...channels.values()], CHANNEL_KEY));
 }
 
 /** The rollup rows of a tenant, without the rows that came back to zero. */
-async function stored(q: Queryable, tenantId: string): Promise<{ counts: Row[]; channels: Row[] }> {
+async function stored(q: Queryable, tenantId: string): Promise<Rollups> {
   const counts = await q.query<Row>(`select course_id, badge_id, to_char(day, 'YYYY-MM-DD') as day, module_id, method, is_test, ${COUNTERS.join(', ')}
     from award_day_counts where tenant_id = $1`, [tenantId]);
   const channels = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, course_id, badge_id, module_id, is_test, kind, key, n
     from award_day_channels where tenant_id = $1 and n <> 0`, [tenantId]);
-  return { counts: sorted(counts.filter((r) => COUNTERS.some((c) => r[c] !== 0)), COUNT_KEY), channels: sorted(channels, CHANNEL_KEY) };
+  const months = await q.query<Row>(`select course_id, badge_id, to_char(month, 'YYYY-MM-DD') as month, module_id, method, is_test, ${COUNTERS.join(', ')}
+    from award_month_counts where tenant_id = $1`, [tenantId]);
+  const tenantDays = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, is_test, ${COUNTERS.join(', ')} from tenant_day_counts where tenant_id = $1`, [tenantId]);
+  const tenantChannels = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, is_test, kind, key, n from tenant_day_channels where tenant_id = $1 and n <> 0`, [tenantId]);
+  const nonZero = (rows: Row[]) => rows.filter((r) => COUNTERS.some((c) => r[c] !== 0));
+  return {
+    counts: sorted(nonZero(counts), COUNT_KEY), channels: sorted(channels, CHANNEL_KEY),
+    months: sorted(nonZero(months), MONTH_KEY), tenantDays: sorted(nonZero(tenantDays), TENANT_DAY_KEY), tenantChannels: sorted(tenantChannels, TENANT_CHANNEL_KEY),
+  };
 }
 
 // ---- windows that cut days ----

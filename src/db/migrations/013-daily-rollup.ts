@@ -19,10 +19,10 @@
 // remain. The SQL is built here from one definition of a contribution; no line inside the function
 // bodies ends in a semicolon (see 010's header).
 
-const KEY = ['tenant_id', 'course_id', 'badge_id', 'day', 'module_id', 'method', 'is_test'];
-const COUNTERS = ['awarded', 'accepted', 'accepted_shared', 'accepted_public', 'shared_viewed', 'shares', 'views', 'verifications', 'sent', 'failed',
+export const KEY = ['tenant_id', 'course_id', 'badge_id', 'day', 'module_id', 'method', 'is_test'];
+export const COUNTERS = ['awarded', 'accepted', 'accepted_shared', 'accepted_public', 'shared_viewed', 'shares', 'views', 'verifications', 'sent', 'failed',
   'lt1h', 'h1to24', 'd1to7', 'gt7d'];
-const CHANNEL_KEY = ['tenant_id', 'day', 'course_id', 'badge_id', 'module_id', 'is_test', 'kind', 'key'];
+export const CHANNEL_KEY = ['tenant_id', 'day', 'course_id', 'badge_id', 'module_id', 'is_test', 'kind', 'key'];
 /** The columns of an award its contribution depends on. */
 export const AWARD_COLUMNS = ['tenant_id', 'course_id', 'badge_id', 'module_id', 'method', 'is_test', 'awarded_at', 'accepted_at', 'is_public'];
 

@@ -28,45 +28,59 @@ const changedAwards = (cols: readonly string[]) => `(select x.tenant_id, x.id fr
 const changed = changedAwards(AWARD_COLUMNS);
 const moved = changedAwards(PLACE_COLUMNS);
 
-const awardsInserted = plpgsql([
-  lockStats(withStats('new_awards', 'n').from),
-  upsertCounts(select(countsOf('n', 's', 1), withStats('new_awards', 'n', 'left join'))),
-  upsertChannels(channelRows('n', 's', 1, withStats('new_awards', 'n'))),
-]);
-
-const awardsUpdated = plpgsql([
-  `if not exists ${changed} then return null\n  ; end if`,
-  `insert into award_stats (tenant_id, award_id) select c.tenant_id, c.id from ${changed} c order by c.tenant_id, c.id on conflict do nothing`,
-  lockStats(`award_stats s where (s.tenant_id, s.award_id) in (select c.tenant_id, c.id from ${changed} c)`),
-  upsertCounts(`${select(countsOf('o', 's', -1), withStats('old_awards', 'o', 'left join'))} union all ${select(countsOf('n', 's', 1), withStats('new_awards', 'n', 'left join'))}`),
-  `if exists ${moved} then\n    ${upsertChannels(`${channelRows('o', 's', -1, withStats('old_awards', 'o'))} union all ${channelRows('n', 's', 1, withStats('new_awards', 'n'))}`)}\n  ; end if`,
-]);
-
-const awardsDeleted = plpgsql([
-  lockStats(withStats('old_awards', 'o').from),
-  upsertCounts(select(countsOf('o', 's', -1), withStats('old_awards', 'o', 'left join'))),
-  upsertChannels(channelRows('o', 's', -1, withStats('old_awards', 'o'))),
-]);
-
 const noneIn = (table: string) => `if not exists (select 1 from ${table}) then return null\n  ; end if`;
-
-const statsInserted = plpgsql([
-  noneIn('new_stats'),
-  upsertCounts(`${select(countsOf('a', 'n', 1), withAward('new_stats', 'n'))} union all ${select(countsOf('a', null, -1), withAward('new_stats', 'n'))}`),
-  upsertChannels(channelRows('a', 'n', 1, withAward('new_stats', 'n'))),
-]);
-
-const statsUpdated = plpgsql([
-  noneIn('new_stats'),
-  upsertCounts(`${select(countsOf('a', 'o', -1), withAward('old_stats', 'o'))} union all ${select(countsOf('a', 'n', 1), withAward('new_stats', 'n'))}`),
-  upsertChannels(`${channelRows('a', 'o', -1, withAward('old_stats', 'o'))} union all ${channelRows('a', 'n', 1, withAward('new_stats', 'n'))}`),
-]);
 
 // As 013: index lookups from the transition table, whatever its size.
 const triggerFunction = (name: string, body: string) => `create or replace function ${name}() returns trigger language plpgsql
   set enable_hashjoin = off set enable_mergejoin = off as $fn$
 ${body}
 $fn$;`;
+
+/** The upserts a rollup trigger makes of its contribution rows: 013's, or a later migration's that also roll them up further. */
+export interface Upserts { counts: (units: string) => string; channels: (units: string) => string }
+
+/** The five rollup trigger functions (create or replace), each writing its contribution through `upserts`. */
+export function rollupTriggerFunctions({ counts, channels }: Upserts): string {
+  const awardsInserted = plpgsql([
+    lockStats(withStats('new_awards', 'n').from),
+    counts(select(countsOf('n', 's', 1), withStats('new_awards', 'n', 'left join'))),
+    channels(channelRows('n', 's', 1, withStats('new_awards', 'n'))),
+  ]);
+
+  const awardsUpdated = plpgsql([
+    `if not exists ${changed} then return null\n  ; end if`,
+    `insert into award_stats (tenant_id, award_id) select c.tenant_id, c.id from ${changed} c order by c.tenant_id, c.id on conflict do nothing`,
+    lockStats(`award_stats s where (s.tenant_id, s.award_id) in (select c.tenant_id, c.id from ${changed} c)`),
+    counts(`${select(countsOf('o', 's', -1), withStats('old_awards', 'o', 'left join'))} union all ${select(countsOf('n', 's', 1), withStats('new_awards', 'n', 'left join'))}`),
+    `if exists ${moved} then\n    ${channels(`${channelRows('o', 's', -1, withStats('old_awards', 'o'))} union all ${channelRows('n', 's', 1, withStats('new_awards', 'n'))}`)}\n  ; end if`,
+  ]);
+
+  const awardsDeleted = plpgsql([
+    lockStats(withStats('old_awards', 'o').from),
+    counts(select(countsOf('o', 's', -1), withStats('old_awards', 'o', 'left join'))),
+    channels(channelRows('o', 's', -1, withStats('old_awards', 'o'))),
+  ]);
+
+  const statsInserted = plpgsql([
+    noneIn('new_stats'),
+    counts(`${select(countsOf('a', 'n', 1), withAward('new_stats', 'n'))} union all ${select(countsOf('a', null, -1), withAward('new_stats', 'n'))}`),
+    channels(channelRows('a', 'n', 1, withAward('new_stats', 'n'))),
+  ]);
+
+  const statsUpdated = plpgsql([
+    noneIn('new_stats'),
+    counts(`${select(countsOf('a', 'o', -1), withAward('old_stats', 'o'))} union all ${select(countsOf('a', 'n', 1), withAward('new_stats', 'n'))}`),
+    channels(`${channelRows('a', 'o', -1, withAward('old_stats', 'o'))} union all ${channelRows('a', 'n', 1, withAward('new_stats', 'n'))}`),
+  ]);
+
+  return [
+    triggerFunction('award_day_awards_inserted', awardsInserted),
+    triggerFunction('award_day_awards_updated', awardsUpdated),
+    triggerFunction('award_day_awards_deleted', awardsDeleted),
+    triggerFunction('award_day_stats_inserted', statsInserted),
+    triggerFunction('award_day_stats_updated', statsUpdated),
+  ].join('\n\n');
+}
 
 // Each counted event falls in one kind (or none: a bot's verification still makes the award's row,
 // as in 014); shares keep their channel and human views their source as key, so within one award
@@ -116,13 +130,5 @@ $fn$;`;
 export const sql = /* sql */ `
 ${countStatement}
 
-${triggerFunction('award_day_awards_inserted', awardsInserted)}
-
-${triggerFunction('award_day_awards_updated', awardsUpdated)}
-
-${triggerFunction('award_day_awards_deleted', awardsDeleted)}
-
-${triggerFunction('award_day_stats_inserted', statsInserted)}
-
-${triggerFunction('award_day_stats_updated', statsUpdated)}
+${rollupTriggerFunctions({ counts: upsertCounts, channels: upsertChannels })}
 `;

@@ -18,6 +18,7 @@ import { sql as leanerCountTriggers } from './015-leaner-count-triggers.js';
 import { sql as channelScopeIndexes } from './016-channel-scope-indexes.js';
 import { sql as signingQueueTable } from './017-signing-queue-table.js';
 import { sql as awardsByLearner } from './018-awards-by-learner.js';
+import { sql as coarserRollups } from './019-coarser-rollups.js';
 
 export interface Migration {
   version: number;
@@ -44,4 +45,5 @@ export const migrations: readonly Migration[] = [
   { version: 16, name: 'channel-scope-indexes', sql: channelScopeIndexes },
   { version: 17, name: 'signing-queue-table', sql: signingQueueTable },
   { version: 18, name: 'awards-by-learner', sql: awardsByLearner },
+  { version: 19, name: 'coarser-rollups', sql: coarserRollups },
 ];

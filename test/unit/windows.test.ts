@@ -1,0 +1,42 @@
+// Windows of award dates split into what each rollup answers: whole months (award_month_counts),
+// whole days (award_day_counts, tenant_day_counts), partial days (the awards).
+import { describe, expect, it } from 'vitest';
+import { Params } from '../../src/analytics/scoped-awards.js';
+import { inWholeMonths, outsideWholeMonths, wholeDaysOf, wholeMonthsOf, type Window } from '../../src/analytics/windows.js';
+
+const w = (from: string | null, to: string | null): Window => ({ name: 'w', from: from === null ? null : new Date(from), to: to === null ? null : new Date(to) });
+
+describe('wholeMonthsOf', () => {
+  it('takes the months whose every day the window holds whole', () => {
+    expect(wholeMonthsOf(w('2025-12-01T16:40:00.000Z', '2026-12-01T16:40:00.000Z'))).toEqual({ first: '2026-01-01', end: '2026-12-01' });
+    // a window from a midnight holds that day, and its month when the day is the first
+    expect(wholeMonthsOf(w('2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z'))).toEqual({ first: '2026-03-01', end: '2026-04-01' });
+    // to its last millisecond is not to its last microsecond (the awards keep microseconds): March's last day is not whole, nor is March
+    expect(wholeMonthsOf(w('2026-03-01T00:00:00.000Z', '2026-03-31T23:59:59.999Z'))).toBeNull();
+    expect(wholeMonthsOf(w('2026-03-01T00:00:00.001Z', '2026-05-01T00:00:00.000Z'))).toEqual({ first: '2026-04-01', end: '2026-05-01' });
+    // across a year's end, and February of a leap year
+    expect(wholeMonthsOf(w('2027-11-15T00:00:00.000Z', '2028-03-01T00:00:00.000Z'))).toEqual({ first: '2027-12-01', end: '2028-03-01' });
+  });
+
+  it('is open where the window is, and none when the window holds no whole month', () => {
+    expect(wholeMonthsOf(w(null, null))).toEqual({ first: null, end: null });
+    expect(wholeMonthsOf(w(null, '2026-03-10T12:00:00.000Z'))).toEqual({ first: null, end: '2026-03-01' });
+    expect(wholeMonthsOf(w('2026-03-10T12:00:00.000Z', null))).toEqual({ first: '2026-04-01', end: null });
+    expect(wholeMonthsOf(w('2026-03-02T00:00:00.000Z', '2026-03-20T00:00:00.000Z'))).toBeNull();
+    expect(wholeDaysOf(w('2026-03-02T05:00:00.000Z', '2026-03-02T06:00:00.000Z'))).toBeNull();
+    expect(wholeMonthsOf(w('2026-03-02T05:00:00.000Z', '2026-03-02T06:00:00.000Z'))).toBeNull();
+  });
+});
+
+describe('inWholeMonths and outsideWholeMonths', () => {
+  it('split the whole days between them', () => {
+    const p = new Params();
+    const range = w('2025-12-01T16:40:00.000Z', '2026-12-01T16:40:00.000Z');
+    expect(inWholeMonths(range, p, 'd.month')).toBe('d.month >= $1::date and d.month < $2::date');
+    expect(outsideWholeMonths(range, p, 'd.day')).toBe('(d.day < $3::date or d.day >= $4::date)');
+    expect(p.values).toEqual(['2026-01-01', '2026-12-01', '2026-01-01', '2026-12-01']);
+    expect([inWholeMonths(w(null, null), p, 'm'), outsideWholeMonths(w(null, null), p, 'd')]).toEqual(['true', 'false']);
+    const none = w('2026-03-02T00:00:00.000Z', '2026-03-20T00:00:00.000Z');
+    expect([inWholeMonths(none, p, 'm'), outsideWholeMonths(none, p, 'd')]).toEqual(['false', 'true']);
+  });
+});
