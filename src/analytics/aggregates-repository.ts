@@ -2,6 +2,7 @@
 // method, per channel, per period and per pathway, summed in SQL so only small results reach Node.
 // Without a status filter the counts and channels come from the daily rollups (rollup-repository).
 import type { Db, Queryable } from '../db/index.js';
+import { orgClaimPercentiles } from './claim-percentiles.js';
 import { rollupRepository } from './rollup-repository.js';
 import { COUNTS, Params, scopedAwards, type AwardFilter, type CountsRow } from './scoped-awards.js';
 import { inWindow, maskOf, type BreakdownRow, type BucketsRow, type Window } from './windows.js';
@@ -110,6 +111,8 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
      * one linear pass.
      */
     async percentiles(f: AwardFilter, windows: readonly Window[]): Promise<Array<{ name: string; median_hours: number | null; p90_hours: number | null }>> {
+      // the organisation's from the claim-time histogram (claim-percentiles.ts)
+      if (rollup && !f.status && !f.courseId && !f.badgeId) return orgClaimPercentiles(db, f, windows);
       const p = new Params();
       const cte = scopedAwards(f, p, { stats: false });
       const columns = windows.map((w, i) => `percentile_cont(array[0.5, 0.9]::float8[]) within group (order by hours) filter (where ${inWindow(w, p)}) as w${i}`);

@@ -6,3 +6,4 @@ export { migrate } from './migrate.js';
 export { ensureEventPartitions, type EventPartitionReport } from './partitions.js';
 export { migrations } from './migrations/index.js';
 export { createLtijsStore, purgeExpiredLtijsDocuments, type LtijsStore } from './ltijs-store.js';
+export { claimBucketOf } from './migrations/020-claim-time-histogram.js';

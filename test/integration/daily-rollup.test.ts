@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalytics, type AnalyticsQuery } from '../../src/analytics/index.js';
-import { migrate, migrations, type Db, type Queryable } from '../../src/db/index.js';
+import { claimBucketOf, migrate, migrations, type Db, type Queryable } from '../../src/db/index.js';
 import { recordEvent, type EventType } from '../../src/events/index.js';
 import { fixedClock } from '../../src/shared/index.js';
 import { createEmptyDb, createTestDb, type TestDb } from '../support/db.js';
@@ -207,11 +207,12 @@ function rollUp(rows: readonly Row[], keyOf: (r: Row) => Row, counters: readonly
 const MONTH_KEY = ['course_id', 'badge_id', 'month', 'module_id', 'method', 'is_test'] as const;
 const TENANT_DAY_KEY = ['day', 'is_test'] as const;
 const TENANT_CHANNEL_KEY = ['day', 'is_test', 'kind', 'key'] as const;
+const CLAIM_KEY = ['day', 'is_test', 'bucket'] as const;
 
-interface Rollups { counts: Row[]; channels: Row[]; months: Row[]; tenantDays: Row[]; tenantChannels: Row[] }
+interface Rollups { counts: Row[]; channels: Row[]; months: Row[]; tenantDays: Row[]; tenantChannels: Row[]; claims: Row[] }
 
-/** 019's rollups, as sums of the day rows. */
-function coarser(counts: Row[], channels: Row[]): Rollups {
+/** 019's rollups, as sums of the day rows; 020's, claims, as given. */
+function coarser(counts: Row[], channels: Row[], claims: Row[]): Rollups {
   const pick = (r: Row, cols: readonly string[]) => Object.fromEntries(cols.map((c) => [c, r[c]!]));
   return {
     counts, channels,
@@ -219,6 +220,7 @@ function coarser(counts: Row[], channels: Row[]): Rollups {
       .map(({ day: _, ...r }) => r), MONTH_KEY),
     tenantDays: sorted(rollUp(counts, (r) => pick(r, TENANT_DAY_KEY), COUNTERS), TENANT_DAY_KEY),
     tenantChannels: sorted(rollUp(channels, (r) => pick(r, TENANT_CHANNEL_KEY), ['n']), TENANT_CHANNEL_KEY),
+    claims,
   };
 }
 
@@ -255,7 +257,10 @@ async function recount(q: Queryable, tenantId: string): Promise<Rollups> {
     for (const e of shared) if (e.channel !== null) bumpChannel(channelBase, 'sharing', e.channel);
     for (const e of viewed) bumpChannel(channelBase, 'viewing', e.channel ?? 'direct');
   }
-  return coarser(sorted([...counts.values()], COUNT_KEY), sorted([...channels.values()], CHANNEL_KEY));
+  // the claim buckets as the index defines them, counted afresh over the accepted awards
+  const claims = await q.query<Row>(`select to_char(a.awarded_at at time zone 'UTC', 'YYYY-MM-DD') as day, a.is_test, ${claimBucketOf('a')} as bucket, count(*)::int as n
+    from awards a where a.tenant_id = $1 and a.accepted_at is not null group by 1, 2, 3`, [tenantId]);
+  return coarser(sorted([...counts.values()], COUNT_KEY), sorted([...channels.values()], CHANNEL_KEY), sorted(claims, CLAIM_KEY));
 }
 
 /** The rollup rows of a tenant, without the rows that came back to zero. */
@@ -268,10 +273,12 @@ async function stored(q: Queryable, tenantId: string): Promise<Rollups> {
     from award_month_counts where tenant_id = $1`, [tenantId]);
   const tenantDays = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, is_test, ${COUNTERS.join(', ')} from tenant_day_counts where tenant_id = $1`, [tenantId]);
   const tenantChannels = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, is_test, kind, key, n from tenant_day_channels where tenant_id = $1 and n <> 0`, [tenantId]);
+  const claims = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, is_test, bucket, n from tenant_day_claims where tenant_id = $1 and n <> 0`, [tenantId]);
   const nonZero = (rows: Row[]) => rows.filter((r) => COUNTERS.some((c) => r[c] !== 0));
   return {
     counts: sorted(nonZero(counts), COUNT_KEY), channels: sorted(channels, CHANNEL_KEY),
     months: sorted(nonZero(months), MONTH_KEY), tenantDays: sorted(nonZero(tenantDays), TENANT_DAY_KEY), tenantChannels: sorted(tenantChannels, TENANT_CHANNEL_KEY),
+    claims: sorted(claims, CLAIM_KEY),
   };
 }
 
@@ -357,7 +364,7 @@ describe('award_day_counts and award_day_channels', () => {
   });
 });
 
-describe('migration 013', () => {
+describe('migrations 013, 019 and 020', () => {
   let empty: { db: Db; drop(): Promise<void> };
   beforeAll(async () => {
     empty = await createEmptyDb();

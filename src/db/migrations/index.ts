@@ -19,6 +19,7 @@ import { sql as channelScopeIndexes } from './016-channel-scope-indexes.js';
 import { sql as signingQueueTable } from './017-signing-queue-table.js';
 import { sql as awardsByLearner } from './018-awards-by-learner.js';
 import { sql as coarserRollups } from './019-coarser-rollups.js';
+import { sql as claimTimeHistogram } from './020-claim-time-histogram.js';
 
 export interface Migration {
   version: number;
@@ -46,4 +47,5 @@ export const migrations: readonly Migration[] = [
   { version: 17, name: 'signing-queue-table', sql: signingQueueTable },
   { version: 18, name: 'awards-by-learner', sql: awardsByLearner },
   { version: 19, name: 'coarser-rollups', sql: coarserRollups },
+  { version: 20, name: 'claim-time-histogram', sql: claimTimeHistogram },
 ];

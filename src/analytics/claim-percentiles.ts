@@ -1,0 +1,88 @@
+// The organisation's median and p90 hours to claim per window, from the claim-time histogram of
+// migration 020 instead of a sort of every accepted award: the bucket counts of the window (whole
+// days from tenant_day_claims, partial days from the awards) locate each rank's bucket and its
+// place in it, and the index awards_claim_time reads just that bucket's awards of the window to
+// take the ranked values. The result is PostgreSQL's percentile_cont, computed as it computes it.
+import { claimBucketOf, type Queryable } from '../db/index.js';
+import { Params, type AwardFilter } from './scoped-awards.js';
+import { inWindow, maskOf, onPartialDays, onWholeDays, type Window } from './windows.js';
+
+const PERCENTILES = [0.5, 0.9] as const;
+/** Hours to claim as scopedAwards computes them (whole milliseconds, float8). */
+const HOURS = `round((date_part('epoch', a.accepted_at) - date_part('epoch', a.awarded_at)) * 1000) / 3600000`;
+
+/** The bucket holding each rank (0-based, ascending) of a window's histogram, and the rank's offset within it. */
+function locate(histogram: ReadonlyMap<number, number>, ranks: readonly number[]): Array<{ bucket: number; offset: number }> {
+  const buckets = [...histogram].sort(([x], [y]) => x - y);
+  return ranks.map((rank) => {
+    let below = 0;
+    for (const [bucket, n] of buckets) {
+      if (rank < below + n) return { bucket, offset: rank - below };
+      below += n;
+    }
+    throw new Error(`rank ${rank} beyond the histogram's ${below} awards`);
+  });
+}
+
+/** The two rows percentile_cont interpolates between for fraction p of n sorted values, and the fraction between them. */
+const rowsFor = (p: number, n: number) => ({ first: Math.floor(p * (n - 1)), second: Math.ceil(p * (n - 1)), proportion: p * (n - 1) - Math.floor(p * (n - 1)) });
+
+export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows: readonly Window[]) {
+  const p = new Params();
+  const tenant = p.add(f.tenantId);
+  const test = (alias: string) => (f.includeTest ? '' : ` and not ${alias}.is_test`);
+  const partial = windows.map((w) => onPartialDays(w, p, 'a.awarded_at'));
+  const whole = windows.map((w) => onWholeDays(w, p, 'd.day'));
+  const counts = await db.query<{ mask: number; bucket: number; n: number }>(`select mask, bucket, sum(n)::int as n from (
+      select ${maskOf(partial)} as mask, ${claimBucketOf('a')} as bucket, 1 as n from awards a
+      where a.tenant_id = ${tenant}${test('a')} and a.accepted_at is not null and (${partial.join(' or ')})
+      union all
+      select ${maskOf(whole)}, d.bucket, d.n from tenant_day_claims d where d.tenant_id = ${tenant}${test('d')} and d.n <> 0 and (${whole.join(' or ')})) u
+    group by mask, bucket`, p.values);
+
+  const perWindow = windows.map((_, i) => {
+    const histogram = new Map<number, number>();
+    for (const r of counts) if ((r.mask >> i) & 1) histogram.set(r.bucket, (histogram.get(r.bucket) ?? 0) + r.n);
+    const n = [...histogram.values()].reduce((s, x) => s + x, 0);
+    const rows = n === 0 ? [] : PERCENTILES.map((pct) => rowsFor(pct, n));
+    const ranks = [...new Set(rows.flatMap((r) => [r.first, r.second]))];
+    const places = locate(histogram, ranks);
+    return { rows, located: new Map(ranks.map((rank, j) => [rank, places[j]!])) };
+  });
+
+  // one read per window and bucket: the offsets it needs, as one slice of the bucket's sorted hours
+  const reads = new Map<string, { window: number; bucket: number; from: number; to: number }>();
+  perWindow.forEach((w, i) => {
+    for (const { bucket, offset } of w.located.values()) {
+      const key = `${i} ${bucket}`;
+      const r = reads.get(key) ?? { window: i, bucket, from: offset, to: offset };
+      reads.set(key, { ...r, from: Math.min(r.from, offset), to: Math.max(r.to, offset) });
+    }
+  });
+  const values = new Map<string, number>();
+  if (reads.size > 0) {
+    const q = new Params();
+    const t = q.add(f.tenantId);
+    const parts = [...reads.values()].map((r) => `select ${r.window} as w, ${r.bucket} as bucket, ${r.from} as first, array(
+        select hours from (select ${HOURS} as hours from awards a
+          where a.tenant_id = ${t} and a.accepted_at is not null and ${claimBucketOf('a')} = ${q.add(r.bucket, '::int')}${test('a')} and ${inWindow(windows[r.window]!, q, 'a.awarded_at')}) x
+        order by hours offset ${q.add(r.from, '::int')} limit ${q.add(r.to - r.from + 1, '::int')}) as hours`);
+    for (const row of await db.query<{ w: number; bucket: number; first: number; hours: number[] }>(parts.join('\nunion all\n'), q.values)) {
+      row.hours.forEach((h, k) => values.set(`${row.w} ${row.bucket} ${row.first + k}`, h));
+    }
+  }
+  const valueAt = (window: number, rank: number) => {
+    const { bucket, offset } = perWindow[window]!.located.get(rank)!;
+    const v = values.get(`${window} ${bucket} ${offset}`);
+    if (v === undefined) throw new Error(`no award at rank ${rank} of window ${windows[window]!.name}`);
+    return v;
+  };
+  return windows.map((w, i) => {
+    const [median, p90] = perWindow[i]!.rows.map((r) => {
+      const lo = valueAt(i, r.first);
+      // as PostgreSQL's float8 lerp: lo + proportion × (hi − lo)
+      return r.second > r.first ? lo + r.proportion * (valueAt(i, r.second) - lo) : lo;
+    });
+    return { name: w.name, median_hours: median ?? null, p90_hours: p90 ?? null };
+  });
+}
