@@ -3,7 +3,9 @@
 // award, its VC-JWT signed by the signing queue on every core) against a raw multi-row INSERT of
 // the same rows into a scratch table, in the same batches. Two figures for the new ones: answered
 // (the awards committed, their tokens queued) and signed (until the queue is empty, measured from
-// the same start). The same batches sent again (all duplicates: no signing) ride along.
+// the same start). The same batches sent again (all duplicates: no signing) ride along. The
+// clients post from a child process (ingest-clients.mjs), so that the RSS measured is the server's.
+import { fork } from 'node:child_process';
 import type { BuiltApp } from '../src/app.js';
 import type { Db } from '../src/db/index.js';
 import { sampleRss, serve, type BenchResult } from './measure.js';
@@ -11,6 +13,21 @@ import { benchWorld } from './world.js';
 import { performance } from 'node:perf_hooks';
 
 const BATCH = 1_000;
+
+interface ClientOptions { url: string; key: string; context: string; modules: number; t0: number; size: number; batches: number; concurrency: number; expect: 'awarded' | 'duplicate' }
+
+/** Posts every batch from ingest-clients.mjs; the seconds the posting took there. */
+async function postFromChild(o: ClientOptions): Promise<number> {
+  const child = fork(new URL('./ingest-clients.mjs', import.meta.url), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const r = await new Promise<{ seconds?: number; error?: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { seconds?: number; error?: string }));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the ingest clients exited (${code}) before answering`)));
+    child.send(o);
+  });
+  if (r.error !== undefined || r.seconds === undefined) throw new Error(r.error ?? 'no figures from the ingest clients');
+  return r.seconds;
+}
 
 export async function benchIngest(built: BuiltApp, db: Db, opts: { completions: number; concurrency: number }): Promise<BenchResult[]> {
   const modules = 5;
@@ -22,34 +39,20 @@ export async function benchIngest(built: BuiltApp, db: Db, opts: { completions: 
     return { courseId: w.context, moduleId: `m${(n % modules) + 1}`, learner: { id: `learner-${Math.floor(n / modules)}`, name: `Learner ${n}` }, score: 8, maxScore: 10, completedAt: new Date(t0 + n * 1000).toISOString() };
   });
   const server = await serve(built.app);
-  const post = async (items: unknown[]) => {
-    const res = await fetch(`${server.url}/api/v1/completions`, { method: 'POST', headers: { authorization: `Bearer ${w.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ completions: items }) });
-    if (res.status !== 200) throw new Error(`completions answered ${res.status}: ${await res.text()}`);
-    return (await res.json()) as { results: Array<{ status: string }> };
-  };
+  const clients = { url: server.url, key: w.key, context: w.context, modules, t0, size: BATCH, batches };
   try {
     // Warm up (key pair, compiled paths) on a learner outside the measured set.
-    await post([{ courseId: w.context, moduleId: 'm1', learner: { id: 'warm-up' }, score: 1, maxScore: 1, completedAt: new Date(t0).toISOString() }]);
+    const res = await fetch(`${server.url}/api/v1/completions`, { method: 'POST', headers: { authorization: `Bearer ${w.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ completions: [{ courseId: w.context, moduleId: 'm1', learner: { id: 'warm-up' }, score: 1, maxScore: 1, completedAt: new Date(t0).toISOString() }] }) });
+    if (res.status !== 200) throw new Error(`completions answered ${res.status}: ${await res.text()}`);
     const rss = sampleRss();
-    let start = performance.now();
     // `concurrency` clients post batches side by side (a pipeline with several connections).
-    let nextBatch = 0;
-    await Promise.all(Array.from({ length: opts.concurrency }, async () => {
-      while (nextBatch < batches) {
-        const r = await post(batch(nextBatch++));
-        if (r.results.some((x) => x.status !== 'awarded')) throw new Error('a fresh completion was not awarded');
-      }
-    }));
-    const apiSeconds = (performance.now() - start) / 1000;
+    const apiSeconds = await postFromChild({ ...clients, concurrency: opts.concurrency, expect: 'awarded' });
+    let start = performance.now();
     await built.services.awards.signing.drain();
-    const signedSeconds = (performance.now() - start) / 1000;
+    const signedSeconds = apiSeconds + (performance.now() - start) / 1000;
     if ((await built.services.awards.signing.backlog()) !== 0) throw new Error('the signing queue did not empty');
-    start = performance.now();
-    for (let b = 0; b < batches; b += 1) {
-      const r = await post(batch(b));
-      if (r.results.some((x) => x.status !== 'duplicate')) throw new Error('a resent completion was not a duplicate');
-    }
-    const dupSeconds = (performance.now() - start) / 1000;
+    const dupSeconds = await postFromChild({ ...clients, concurrency: 1, expect: 'duplicate' });
     const peak = rss.stop();
 
     // The raw operation: the same rows, one multi-row INSERT per batch, into a scratch table.

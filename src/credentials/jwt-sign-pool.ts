@@ -1,7 +1,9 @@
 // RS256 signing on worker threads, one per core: a core signs about 3,200 RS256 tokens a second, so
 // bulk issuance would otherwise be bounded by the one core the server's event loop runs on. Each
 // worker runs jsonwebtoken exactly as signers.signJwt does; keys travel as KeyObjects (cloned,
-// never exported as text).
+// never exported as text). Each worker's heap is capped (WORKER_LIMITS): left to V8's defaults,
+// two workers' uncollected garbage added some 60 MB to the server's RSS during bulk issuance. A
+// worker that dies (out of memory, or any crash) fails its own jobs only and is replaced.
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -29,6 +31,35 @@ parentPort.on('message', ({ id, claims, key, keyid }) => {
 `;
 
 interface Job { resolve: (tokens: string[]) => void; reject: (error: Error) => void }
+interface Entry { worker: Worker; busy: number; jobs: Map<number, Job> }
+
+/**
+ * A worker's heap, and the most JSON text of claims one job carries: a message larger than the heap
+ * would abort the whole process (V8 fails the allocation itself, not the worker), so a batch is cut
+ * into slices of at most SLICE_CHARS as well as one per worker. A claims set is 2–3 kB; at its
+ * largest (descriptions, criteria and 50 alignments at their limits) about 120 kB.
+ */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 };
+const SLICE_CHARS = 2_000_000;
+
+/** Claims cut into at most `per` sets and about SLICE_CHARS of JSON per slice, in order. */
+function slicesOf<T>(claims: readonly T[], per: number): T[][] {
+  const out: T[][] = [];
+  let slice: T[] = [];
+  let chars = 0;
+  for (const c of claims) {
+    const n = JSON.stringify(c).length;
+    if (slice.length > 0 && (slice.length >= per || chars + n > SLICE_CHARS)) {
+      out.push(slice);
+      slice = [];
+      chars = 0;
+    }
+    slice.push(c);
+    chars += n;
+  }
+  if (slice.length > 0) out.push(slice);
+  return out;
+}
 
 export interface JwtSignPool {
   /** Signs each claims set with the key; tokens in the same order. */
@@ -39,39 +70,43 @@ export interface JwtSignPool {
 
 export function createJwtSignPool(size = availableParallelism(), nice = 10): JwtSignPool {
   const jsonwebtoken = createRequire(import.meta.url).resolve('jsonwebtoken');
-  let workers: Array<{ worker: Worker; busy: number }> | null = null;
-  const jobs = new Map<number, Job>();
+  let workers: Entry[] | null = null;
   let nextId = 1;
 
-  function start() {
-    workers = Array.from({ length: Math.max(1, size) }, () => {
-      const worker = new Worker(WORKER, { eval: true, workerData: { jsonwebtoken, nice } });
-      const entry = { worker, busy: 0 };
-      worker.on('message', (m: { id: number; tokens?: string[]; error?: string }) => {
-        entry.busy--;
-        const job = jobs.get(m.id);
-        jobs.delete(m.id);
-        if (m.tokens) job?.resolve(m.tokens);
-        else job?.reject(new Error(`signing failed: ${m.error}`));
-      });
-      worker.on('error', (error) => {
-        for (const job of jobs.values()) job.reject(error);
-        jobs.clear();
-      });
-      // Idle workers must not keep the process alive.
-      worker.unref();
-      return entry;
+  function spawn(): Entry {
+    const worker = new Worker(WORKER, { eval: true, workerData: { jsonwebtoken, nice }, resourceLimits: WORKER_LIMITS });
+    const entry: Entry = { worker, busy: 0, jobs: new Map() };
+    worker.on('message', (m: { id: number; tokens?: string[]; error?: string }) => {
+      entry.busy--;
+      const job = entry.jobs.get(m.id);
+      entry.jobs.delete(m.id);
+      if (m.tokens) job?.resolve(m.tokens);
+      else job?.reject(new Error(`signing failed: ${m.error}`));
     });
-    return workers;
+    const fail = (error: Error) => {
+      for (const job of entry.jobs.values()) job.reject(error);
+      entry.jobs.clear();
+      entry.busy = 0;
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      fail(new Error(`a signing worker stopped (exit code ${code})`));
+      // replaced unless the pool was closed
+      const i = workers?.indexOf(entry) ?? -1;
+      if (workers && i >= 0) workers[i] = spawn();
+    });
+    // Idle workers must not keep the process alive.
+    worker.unref();
+    return entry;
   }
 
   function post(claims: readonly Record<string, unknown>[], key: KeyObject, keyid: string): Promise<string[]> {
-    const all = workers ?? start();
+    const all = workers ?? (workers = Array.from({ length: Math.max(1, size) }, spawn));
     const entry = all.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = nextId++;
     entry.busy++;
     return new Promise((resolve, reject) => {
-      jobs.set(id, { resolve, reject });
+      entry.jobs.set(id, { resolve, reject });
       entry.worker.postMessage({ id, claims, key, keyid });
     });
   }
@@ -80,11 +115,9 @@ export function createJwtSignPool(size = availableParallelism(), nice = 10): Jwt
     size: Math.max(1, size),
     async sign(claims, key, keyid) {
       if (claims.length === 0) return [];
-      // One slice per worker, so a batch uses every core.
-      const per = Math.ceil(claims.length / Math.max(1, size));
-      const slices: Array<Promise<string[]>> = [];
-      for (let at = 0; at < claims.length; at += per) slices.push(post(claims.slice(at, at + per), key, keyid));
-      return (await Promise.all(slices)).flat();
+      // One slice per worker, so a batch uses every core (more when the claims are large).
+      const slices = slicesOf(claims, Math.ceil(claims.length / Math.max(1, size)));
+      return (await Promise.all(slices.map((slice) => post(slice, key, keyid)))).flat();
     },
     async close() {
       const all = workers;
