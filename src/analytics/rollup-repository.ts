@@ -5,7 +5,7 @@
 // totals and the timeline, and award_month_counts for a range's whole months per badge.
 import type { Queryable } from '../db/index.js';
 import { Params, scopedAwards, type AwardFilter } from './scoped-awards.js';
-import { maskOf, onPartialDays, onWholeDays, outsideWholeMonths, inWholeMonths, type BreakdownRow, type Window } from './windows.js';
+import { inWholeMonths, maskOf, onPartialDays, onWholeDays, outsideWholeMonths, type BreakdownRow, type Window } from './windows.js';
 
 /** The rollup rows (alias d) of the filter's scope. */
 function rollupScope(f: AwardFilter, p: Params): string {
@@ -23,7 +23,7 @@ const SUMS = `sum(awarded)::int as awarded, sum(accepted)::int as accepted, sum(
   sum(sent)::float8 as sent, sum(failed)::float8 as failed,
   coalesce(sum(lt1h), 0)::int as lt1h, coalesce(sum(h1to24), 0)::int as h1to24, coalesce(sum(d1to7), 0)::int as d1to7, coalesce(sum(gt7d), 0)::int as gt7d`;
 
-/** One award of \`scoped\` as a unit: its counters as a rollup row holds them. */
+/** One award of `scoped` as a unit: its counters as a rollup row holds them. */
 const AWARD_UNIT = `1 as awarded, accepted::int as accepted, (accepted and shares > 0)::int as accepted_shared, (accepted and is_public)::int as accepted_public,
   (accepted and shares > 0 and views > 0)::int as shared_viewed, shares, views, verifications, sent, failed,
   (hours < 1)::int as lt1h, (hours >= 1 and hours < 24)::int as h1to24, (hours >= 24 and hours <= 168)::int as d1to7, (hours > 168)::int as gt7d`;
@@ -76,9 +76,9 @@ export function rollupRepository(db: Queryable) {
           select ${maskOf(partial)} as mask, (awarded_at at time zone 'UTC')::date as day, ${AWARD_UNIT} from scoped
           union all
           select ${maskOf(whole)}, d.day, ${ROLLUP_UNIT} from tenant_day_counts d where ${tenantScope(f, p)} and d.awarded <> 0 and (${whole.join(' or ')}))
-        select 2 * grouping(period) as grouped, mask, null as badge_id, null as module_id, null as course_id, null as method, period, ${SUMS}
+        select case when grouping(period) = 1 then 0 else 2 end as grouped, mask, null as badge_id, null as module_id, null as course_id, null as method, period, ${SUMS}
         from (select units.*, case when (mask & 1) = 1 then ${periodOf(weekly)} end as period from units) u
-        group by grouping sets ((mask), (mask, period))`, p.values).then((rows) => rows.map((r) => ({ ...r, grouped: r.grouped === 2 ? 0 : 2 })));
+        group by grouping sets ((mask), (mask, period))`, p.values);
     },
 
     /**
