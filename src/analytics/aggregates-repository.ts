@@ -75,6 +75,16 @@ const withRoomToSort = (db: Db, settings = ''): Queryable => (db.kind !== 'postg
   }),
 });
 
+/**
+ * Several statements on one snapshot (repeatable read), with the same settings: the claim
+ * percentiles read a histogram, then the awards of the buckets it points at, and the two must agree.
+ */
+const inSnapshot = <T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> => db.transaction(async (tx) => {
+  await tx.query('set transaction isolation level repeatable read');
+  if (db.kind === 'postgres') await tx.query(`set local work_mem = '${ANALYTICS_WORK_MEM}'; set local jit = off`);
+  return fn(tx);
+});
+
 /** `rollups: false` takes every aggregate from the awards themselves (to check the rollups against). */
 export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {}) {
   const db = withRoomToSort(server);
@@ -116,7 +126,7 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
      */
     async percentiles(f: AwardFilter, windows: readonly Window[]): Promise<Array<{ name: string; median_hours: number | null; p90_hours: number | null }>> {
       // the organisation's from the claim-time histogram (claim-percentiles.ts)
-      if (rollup && !f.status && !f.courseId && !f.badgeId) return orgClaimPercentiles(db, f, windows);
+      if (rollup && !f.status && !f.courseId && !f.badgeId) return inSnapshot(server, (q) => orgClaimPercentiles(q, f, windows));
       const p = new Params();
       const cte = scopedAwards(f, p, { stats: false });
       const columns = windows.map((w, i) => `percentile_cont(array[0.5, 0.9]::float8[]) within group (order by hours) filter (where ${inWindow(w, p)}) as w${i}`);

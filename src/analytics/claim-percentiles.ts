@@ -3,6 +3,8 @@
 // days from tenant_day_claims, partial days from the awards) locate each rank's bucket and its
 // place in it, and the index awards_claim_time reads just that bucket's awards of the window to
 // take the ranked values. The result is PostgreSQL's percentile_cont, computed as it computes it.
+// Both reads must see one snapshot (the caller's transaction): the histogram is kept by triggers in
+// the transactions that write the awards, so within a snapshot the two agree to the award.
 import { claimBucketOf, type Queryable } from '../db/index.js';
 import { Params, type AwardFilter } from './scoped-awards.js';
 import { inWindow, maskOf, onPartialDays, onWholeDays, type Window } from './windows.js';
