@@ -150,8 +150,7 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
 
     /** Share events per channel and human views per source, of the awards of the range. */
     channels(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
-      if (!rollup || f.status) return perAwardChannels(db, f, range);
-      return !f.courseId && !f.badgeId ? rollup.orgChannels(f, range) : rollup.channels(f, range);
+      return rollup && !f.status ? rollup.channels(f, range) : perAwardChannels(db, f, range);
     },
 
     /**

@@ -101,31 +101,19 @@ export function rollupRepository(db: Queryable) {
         from units group by badge_id, module_id, course_id, method`, p.values);
     },
 
-    /** The organisation's share events per channel and human views per source, of the awards of the range. */
-    async orgChannels(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
-      const p = new Params();
-      const w: Window = { name: 'range', ...range };
-      return db.query(`${scopedAwards(f, p, { awarded: onPartialDays(w, p, 'a.awarded_at') })}
-        select c.kind, c.key, sum(c.n)::float8 as n from (
-          select 'sharing' as kind, e.key, e.value::int as n from scoped cross join lateral jsonb_each_text(scoped.shared_channels) e
-          union all
-          select 'viewing', e.key, e.value::int from scoped cross join lateral jsonb_each_text(scoped.view_sources) e
-          union all
-          select d.kind, d.key, d.n from tenant_day_channels d where ${tenantScope(f, p)} and ${onWholeDays(w, p, 'd.day')}) c
-        group by c.kind, c.key having sum(c.n) > 0`, p.values);
-    },
-
-    /** Share events per channel and human views per source, of the awards of the range. */
+    /** Share events per channel and human views per source, of the awards of the range (the organisation's per tenant day). */
     async channels(f: AwardFilter, range: { from: Date; to: Date }): Promise<Array<{ kind: 'sharing' | 'viewing'; key: string; n: number }>> {
       const p = new Params();
       const w: Window = { name: 'range', ...range };
+      const org = !f.courseId && !f.badgeId;
       return db.query(`${scopedAwards(f, p, { awarded: onPartialDays(w, p, 'a.awarded_at') })}
         select c.kind, c.key, sum(c.n)::float8 as n from (
           select 'sharing' as kind, e.key, e.value::int as n from scoped cross join lateral jsonb_each_text(scoped.shared_channels) e
           union all
           select 'viewing', e.key, e.value::int from scoped cross join lateral jsonb_each_text(scoped.view_sources) e
           union all
-          select d.kind, d.key, d.n from award_day_channels d where ${rollupScope(f, p)} and ${onWholeDays(w, p, 'd.day')}) c
+          select d.kind, d.key, d.n from ${org ? 'tenant_day_channels' : 'award_day_channels'} d
+          where ${org ? tenantScope(f, p) : rollupScope(f, p)} and ${onWholeDays(w, p, 'd.day')}) c
         group by c.kind, c.key having sum(c.n) > 0`, p.values);
     },
   };
