@@ -6,12 +6,11 @@
 // Both reads must see one snapshot (the caller's transaction): the histogram is kept by triggers in
 // the transactions that write the awards, so within a snapshot the two agree to the award.
 import { claimBucketOf, type Queryable } from '../db/index.js';
-import { Params, type AwardFilter } from './scoped-awards.js';
+import { hoursToClaimOf, Params, type AwardFilter } from './scoped-awards.js';
 import { inWindow, maskOf, onPartialDays, onWholeDays, type Window } from './windows.js';
 
 const PERCENTILES = [0.5, 0.9] as const;
-/** Hours to claim as scopedAwards computes them (whole milliseconds, float8). */
-const HOURS = `round((date_part('epoch', a.accepted_at) - date_part('epoch', a.awarded_at)) * 1000) / 3600000`;
+const HOURS = hoursToClaimOf('a');
 
 /** The bucket holding each rank (0-based, ascending) of a window's histogram, and the rank's offset within it. */
 function locate(histogram: ReadonlyMap<number, number>, ranks: readonly number[]): Array<{ bucket: number; offset: number }> {

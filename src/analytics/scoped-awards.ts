@@ -16,6 +16,12 @@ export class Params {
   }
 }
 
+/**
+ * Hours to claim of award alias a, from whole milliseconds as JS computes them: the one text every
+ * query uses, so that the histogram's percentiles (claim-percentiles.ts) equal percentile_cont's.
+ */
+export const hoursToClaimOf = (a: string) => `round((date_part('epoch', ${a}.accepted_at) - date_part('epoch', ${a}.awarded_at)) * 1000) / 3600000`;
+
 /** What to take besides the filter: awards of `awarded` (an SQL condition on a.awarded_at, such as windows.ts makes), and the event counts. */
 export interface ScopedOptions { awarded?: string; stats?: boolean }
 
@@ -44,7 +50,7 @@ export function scopedAwards(f: AwardFilter, p: Params, o: ScopedOptions = {}): 
     select a.badge_id, a.course_id, a.user_id, a.awarded_at,
       a.accepted_at is not null as accepted,
       a.revoked_at is null and (a.valid_until is null or a.valid_until > ${now}) as live,
-      round((date_part('epoch', a.accepted_at) - date_part('epoch', a.awarded_at)) * 1000) / 3600000 as hours${stats ? `,
+      ${hoursToClaimOf('a')} as hours${stats ? `,
       a.module_id, a.method, a.is_public,
       coalesce(s.shares, 0) as shares, coalesce(s.views, 0) as views, coalesce(s.verifications, 0) as verifications,
       coalesce(s.notified_sent, 0) as sent, coalesce(s.notified_failed, 0) as failed, s.shared_channels, s.view_sources` : ''}
