@@ -20,6 +20,7 @@ import { sql as signingQueueTable } from './017-signing-queue-table.js';
 import { sql as awardsByLearner } from './018-awards-by-learner.js';
 import { sql as coarserRollups } from './019-coarser-rollups.js';
 import { sql as claimTimeHistogram } from './020-claim-time-histogram.js';
+import { sql as coveringScopeIndexes } from './021-covering-scope-indexes.js';
 
 export interface Migration {
   version: number;
@@ -48,4 +49,5 @@ export const migrations: readonly Migration[] = [
   { version: 18, name: 'awards-by-learner', sql: awardsByLearner },
   { version: 19, name: 'coarser-rollups', sql: coarserRollups },
   { version: 20, name: 'claim-time-histogram', sql: claimTimeHistogram },
+  { version: 21, name: 'covering-scope-indexes', sql: coveringScopeIndexes },
 ];
