@@ -17,8 +17,16 @@ const typeParsers: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/**
+ * How long an idle connection stays open. node-postgres closes it after 10 s by default, and a new
+ * backend loads its catalog caches again on first use of each table: at a million awards, a panel
+ * opened after a quiet spell took 80 ms instead of 45 on fresh connections. Ten idle connections
+ * cost the server a few MB each.
+ */
+const IDLE_CONNECTION_MS = 10 * 60_000;
+
 export async function openPostgres(connectionString: string, max = 10): Promise<Db> {
-  const pool = new pg.Pool({ connectionString, max, types: typeParsers });
+  const pool = new pg.Pool({ connectionString, max, types: typeParsers, idleTimeoutMillis: IDLE_CONNECTION_MS });
   // An idle client dropped by the server (restart, timeout) is removed from the pool and the next
   // query connects anew; without a listener the error would end the process.
   pool.on('error', () => undefined);
