@@ -7,7 +7,7 @@ import pg from 'pg';
 import { buildApp, type BuiltApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { migrate, openPglite, openPostgres, type Db } from '../src/db/index.js';
-import { createLogger } from '../src/shared/index.js';
+import { createLogger, limitHeapGrowth } from '../src/shared/index.js';
 import { benchAnalytics } from './analytics.js';
 import { benchIngest } from './ingest.js';
 import { benchIssuance } from './issuance.js';
@@ -61,6 +61,8 @@ async function scratchDatabase(): Promise<{ db: Db; engine: string; drop(): Prom
 
 const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 10 ? 1 : 2));
 
+// the server's own heap setting (src/main.ts), so that the RSS measured is what it would use
+limitHeapGrowth();
 const { db, engine, drop } = await scratchDatabase();
 try {
   await migrate(db);

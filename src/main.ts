@@ -6,10 +6,11 @@ import { isListening, startAdminSocket } from './admin/socket.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { migrate, openDatabase } from './db/index.js';
 import { DEMO_COURSE, seedDemo } from './demo/seed.js';
-import { createLogger, systemClock } from './shared/index.js';
+import { createLogger, limitHeapGrowth, systemClock } from './shared/index.js';
 import { startDemoLms } from './web/demo-lms.js';
 
 async function start(): Promise<void> {
+  limitHeapGrowth();
   // A closed pipe on stdout (a supervisor gone) must not crash shutdown.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   loadDotEnv();
