@@ -7,10 +7,8 @@
 // changed columns of awards_awarded and awards_learner, so no update that was HOT stops being one.
 // The unique index keeps the key columns, and ON CONFLICT (tenant_id, course_id, module_id,
 // user_id) infers it as before.
-const SCOPED = 'awarded_at, accepted_at, revoked_at, valid_until, is_test';
-
 export const sql = /* sql */ `
-create unique index awards_course_learner on awards (tenant_id, course_id, module_id, user_id) include (badge_id, ${SCOPED});
+create unique index awards_course_learner on awards (tenant_id, course_id, module_id, user_id) include (badge_id, awarded_at, accepted_at, revoked_at, valid_until, is_test);
 alter table awards drop constraint awards_tenant_id_course_id_module_id_user_id_key;
 create index awards_badge_covering on awards (tenant_id, badge_id, awarded_at) include (course_id, user_id, accepted_at, revoked_at, valid_until, is_test);
 drop index awards_badge;
