@@ -67,10 +67,10 @@ function badgeScope(f: AwardFilter, p: Params): string {
  * without JIT compilation, which costs these one-off plans more than it saves (measured on a
  * million awards). PGlite runs in this process, where the memory would count against ours.
  */
-const ANALYTICS_WORK_MEM = '64MB';
+const ROOM_TO_SORT = "set local work_mem = '64MB'; set local jit = off";
 const withRoomToSort = (db: Db, settings = ''): Queryable => (db.kind !== 'postgres' ? db : {
   query: (sql, params) => db.transaction(async (tx) => {
-    await tx.query(`set local work_mem = '${ANALYTICS_WORK_MEM}'; set local jit = off${settings}`);
+    await tx.query(`${ROOM_TO_SORT}${settings}`);
     return tx.query(sql, params);
   }),
 });
@@ -81,7 +81,7 @@ const withRoomToSort = (db: Db, settings = ''): Queryable => (db.kind !== 'postg
  */
 const inSnapshot = <T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> => db.transaction(async (tx) => {
   await tx.query('set transaction isolation level repeatable read');
-  if (db.kind === 'postgres') await tx.query(`set local work_mem = '${ANALYTICS_WORK_MEM}'; set local jit = off`);
+  if (db.kind === 'postgres') await tx.query(ROOM_TO_SORT);
   return fn(tx);
 });
 

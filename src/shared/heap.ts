@@ -10,9 +10,9 @@
 // It is no cap: a 50 MB import body still gets all the heap it needs, collected more often.
 import v8 from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 70;
+const HEAP_GROWING_PERCENT = 70;
 
 /** Call once at start, before the work it should apply to. */
-export function limitHeapGrowth(percent = HEAP_GROWING_PERCENT): void {
-  v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
+export function limitHeapGrowth(): void {
+  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
