@@ -2,6 +2,7 @@
 // method, per channel, per period and per pathway, summed in SQL so only small results reach Node.
 // Without a status filter the counts and channels come from the daily rollups (rollup-repository).
 import type { Db, Queryable } from '../db/index.js';
+import { chainRepository, earnersOf } from './chain-repository.js';
 import { orgClaimPercentiles } from './claim-percentiles.js';
 import { rollupRepository } from './rollup-repository.js';
 import { COUNTS, Params, scopedAwards, type AwardFilter, type CountsRow } from './scoped-awards.js';
@@ -56,6 +57,12 @@ function perAwardChannels(db: Queryable, f: AwardFilter, range: { from: Date; to
     group by c.kind, c.key`, p.values);
 }
 
+/**
+ * The learner chains answer the organisation's repeat earners and pathways for the panel's default
+ * filter: chains are per test flag (a learner's test and real awards are apart), and hold no status.
+ */
+const fromChains = (f: AwardFilter) => !f.courseId && !f.badgeId && !f.status && !f.includeTest;
+
 /** The badges of the filter's scope, as a condition on badges. */
 function badgeScope(f: AwardFilter, p: Params): string {
   return [`tenant_id = ${p.add(f.tenantId)}`, ...(f.courseId ? [`course_id = ${p.add(f.courseId)}`] : []), ...(f.badgeId ? [`id = ${p.add(f.badgeId)}`] : [])].join(' and ');
@@ -93,6 +100,58 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
   // awards). A course's few thousand awards are better found by course and hashed: left to it.
   const learnerOrder = withRoomToSort(server, '; set local enable_hashagg = off');
   const rollup = opts.rollups === false ? null : rollupRepository(db);
+  const chains = opts.rollups === false ? null : chainRepository(db);
+
+  /** Per window, over the awards (of the learners given, or all): learners with ≥ 1 live award, and those with ≥ 2. */
+  async function perAwardEarners(f: AwardFilter, windows: readonly Window[], learners?: readonly string[]): Promise<EarnersRow[]> {
+    const p = new Params();
+    const cte = scopedAwards(f, p, { stats: false, learners });
+    const counts = windows.map((w, i) => `count(*) filter (where ${inWindow(w, p)}) as n${i}`);
+    const totals = windows.map((w, i) => `json_build_object('name', ${p.add(w.name, '::text')}, 'earners', count(*) filter (where n${i} >= 1),
+      'repeaters', count(*) filter (where n${i} >= 2)) as w${i}`);
+    const [row] = await (f.courseId || f.badgeId ? db : learnerOrder).query<Record<string, EarnersRow>>(`${cte}, per_learner as (
+        select ${counts.join(', ')} from scoped where live group by user_id)
+      select ${totals.join(', ')} from per_learner`, p.values);
+    return windows.map((_, i) => row![`w${i}`]!);
+  }
+
+  /**
+   * Awards of the range of badges in a pathway (of the learners given, or all), in one pass: per
+   * step and next step, the learners whose next award in the same pathway (by award time, then
+   * badge id) is of next_id (null: none), and among them those with ≥ 1 and ≥ 2 live awards of the
+   * pathway (counted on a learner's last award in it, where the running count is the learner's
+   * total). Learners per step (a learner's awards of one badge are one at most: one per module and
+   * learner, one badge per module) and per pathway are the sums of these rows.
+   */
+  async function perAwardPathways(f: AwardFilter, range: { from: Date; to: Date }, learners?: readonly string[]): Promise<{ steps: PathwayRow[]; earners: PathwayEarnersRow[] }> {
+    const p = new Params();
+    const rows = await db.query<{ pathway: string; badge_id: string; next_id: string | null; n: number; earners: number; repeaters: number }>(
+      `${scopedAwards(f, p, { awarded: inWindow({ name: 'range', ...range }, p, 'a.awarded_at'), stats: false, learners })},
+      -- the scope's badges (an award's course is its badge's): for a course, the planner starts from its few;
+      -- the pathway's name compared byte by byte: the sort below would otherwise call strcoll per comparison
+      in_pathway as (select id, pathway collate "C" as pathway from badges where ${badgeScope(f, p)} and pathway is not null),
+      -- one sort by learner and pathway (awards_learner gives the learner order), one window pass
+      steps as (
+        select b.pathway, scoped.badge_id, lead(scoped.badge_id) over w as next_id, count(*) filter (where scoped.live) over w as live
+        from scoped join in_pathway b on b.id = scoped.badge_id
+        window w as (partition by scoped.user_id, b.pathway order by scoped.awarded_at, scoped.badge_id rows between unbounded preceding and current row))
+      select pathway, badge_id, next_id, count(*)::int as n,
+        count(*) filter (where next_id is null and live >= 1)::int as earners, count(*) filter (where next_id is null and live >= 2)::int as repeaters
+      from steps group by pathway, badge_id, next_id`, p.values);
+    const steps = new Map<string, PathwayRow>();
+    const earners = new Map<string, PathwayEarnersRow>();
+    for (const r of rows) {
+      const step = steps.get(`${r.pathway} ${r.badge_id}`) ?? { pathway: r.pathway, badge_id: r.badge_id, next_id: null, learners: 0 };
+      steps.set(`${r.pathway} ${r.badge_id}`, { ...step, learners: step.learners + r.n });
+      const e = earners.get(r.pathway) ?? { pathway: r.pathway, earners: 0, repeaters: 0 };
+      earners.set(r.pathway, { ...e, earners: e.earners + r.earners, repeaters: e.repeaters + r.repeaters });
+    }
+    return {
+      steps: [...steps.values(), ...rows.filter((r) => r.next_id !== null).map((r) => ({ pathway: r.pathway, badge_id: r.badge_id, next_id: r.next_id, learners: r.n }))],
+      earners: [...earners.values()],
+    };
+  }
+
   return {
     /**
      * Per window: the counts and time-to-claim buckets of its awards; per badge × method and per
@@ -135,17 +194,21 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
       return windows.map((w, i) => ({ name: w.name, median_hours: row?.[`w${i}`]?.[0] ?? null, p90_hours: row?.[`w${i}`]?.[1] ?? null }));
     },
 
-    /** Per window: learners with ≥ 1 live award (neither revoked nor expired), and those with ≥ 2. */
+    /**
+     * Per window: learners with ≥ 1 live award (neither revoked nor expired), and those with ≥ 2.
+     * The organisation's from the learner chains (migration 022), those of its learners with an
+     * expired award recounted from their awards.
+     */
     async earners(f: AwardFilter, windows: readonly Window[]): Promise<EarnersRow[]> {
-      const p = new Params();
-      const cte = scopedAwards(f, p, { stats: false });
-      const counts = windows.map((w, i) => `count(*) filter (where ${inWindow(w, p)}) as n${i}`);
-      const totals = windows.map((w, i) => `json_build_object('name', ${p.add(w.name, '::text')}, 'earners', count(*) filter (where n${i} >= 1),
-        'repeaters', count(*) filter (where n${i} >= 2)) as w${i}`);
-      const [row] = await (f.courseId || f.badgeId ? db : learnerOrder).query<Record<string, EarnersRow>>(`${cte}, per_learner as (
-          select ${counts.join(', ')} from scoped where live group by user_id)
-        select ${totals.join(', ')} from per_learner`, p.values);
-      return windows.map((_, i) => row![`w${i}`]!);
+      if (!chains || !fromChains(f)) return perAwardEarners(f, windows);
+      const [units, expired] = await Promise.all([chains.units(f, windows), chains.expiredLearners(f)]);
+      const [theirs, recounted] = expired.length ? await Promise.all([chains.units(f, windows, expired), perAwardEarners(f, windows, expired)]) : [[], null];
+      return windows.map((w, i) => {
+        const all = earnersOf(units.filter((u) => u.w === i));
+        const mine = earnersOf(theirs.filter((u) => u.w === i));
+        const exact = recounted?.[i] ?? { earners: 0, repeaters: 0 };
+        return { name: w.name, earners: all.earners - mine.earners + exact.earners, repeaters: all.repeaters - mine.repeaters + exact.repeaters };
+      });
     },
 
     /** Share events per channel and human views per source, of the awards of the range. */
@@ -154,40 +217,30 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
     },
 
     /**
-     * Awards of the range of badges in a pathway, in one pass: per step and next step, the learners
-     * whose next award in the same pathway (by award time, then badge id) is of next_id (null: none),
-     * and among them those with ≥ 1 and ≥ 2 live awards of the pathway (counted on a learner's last
-     * award in it, where the running count is the learner's total). Learners per step (a learner's
-     * awards of one badge are one at most: one per module and learner, one badge per module) and per
-     * pathway are the sums of these rows.
+     * Per pathway step of the range: its learners, and per next step those whose next award in the
+     * pathway (by award time, then badge id) is of it; per pathway, learners with ≥ 1 and ≥ 2 live
+     * awards of it. The organisation's from the learner chains, as earners().
      */
     async pathways(f: AwardFilter, range: { from: Date; to: Date }): Promise<{ steps: PathwayRow[]; earners: PathwayEarnersRow[] }> {
-      const p = new Params();
-      const rows = await db.query<{ pathway: string; badge_id: string; next_id: string | null; n: number; earners: number; repeaters: number }>(
-        `${scopedAwards(f, p, { awarded: inWindow({ name: 'range', ...range }, p, 'a.awarded_at'), stats: false })},
-        -- the scope's badges (an award's course is its badge's): for a course, the planner starts from its few;
-        -- the pathway's name compared byte by byte: the sort below would otherwise call strcoll per comparison
-        in_pathway as (select id, pathway collate "C" as pathway from badges where ${badgeScope(f, p)} and pathway is not null),
-        -- one sort by learner and pathway (awards_learner gives the learner order), one window pass
-        steps as (
-          select b.pathway, scoped.badge_id, lead(scoped.badge_id) over w as next_id, count(*) filter (where scoped.live) over w as live
-          from scoped join in_pathway b on b.id = scoped.badge_id
-          window w as (partition by scoped.user_id, b.pathway order by scoped.awarded_at, scoped.badge_id rows between unbounded preceding and current row))
-        select pathway, badge_id, next_id, count(*)::int as n,
-          count(*) filter (where next_id is null and live >= 1)::int as earners, count(*) filter (where next_id is null and live >= 2)::int as repeaters
-        from steps group by pathway, badge_id, next_id`, p.values);
+      if (!chains || !fromChains(f)) return perAwardPathways(f, range);
+      const [rows, expired] = await Promise.all([chains.pathwayRows(f, range), chains.expiredLearners(f)]);
+      const [theirs, recounted] = expired.length ? await Promise.all([chains.pathwayRows(f, range, expired), perAwardPathways(f, range, expired)]) : [[], null];
       const steps = new Map<string, PathwayRow>();
       const earners = new Map<string, PathwayEarnersRow>();
-      for (const r of rows) {
-        const step = steps.get(`${r.pathway} ${r.badge_id}`) ?? { pathway: r.pathway, badge_id: r.badge_id, next_id: null, learners: 0 };
-        steps.set(`${r.pathway} ${r.badge_id}`, { ...step, learners: step.learners + r.n });
-        const e = earners.get(r.pathway) ?? { pathway: r.pathway, earners: 0, repeaters: 0 };
-        earners.set(r.pathway, { ...e, earners: e.earners + r.earners, repeaters: e.repeaters + r.repeaters });
-      }
-      return {
-        steps: [...steps.values(), ...rows.filter((r) => r.next_id !== null).map((r) => ({ pathway: r.pathway, badge_id: r.badge_id, next_id: r.next_id, learners: r.n }))],
-        earners: [...earners.values()],
+      const addEarners = (pathway: string, n: number, repeaters: number) => {
+        const e = earners.get(pathway) ?? { pathway, earners: 0, repeaters: 0 };
+        earners.set(pathway, { pathway, earners: e.earners + n, repeaters: e.repeaters + repeaters });
       };
+      for (const r of rows) {
+        const at = `${r.pathway} ${r.badge_id}`;
+        steps.set(at, { pathway: r.pathway, badge_id: r.badge_id, next_id: null, learners: (steps.get(at)?.learners ?? 0) + r.n });
+        addEarners(r.pathway, r.firsts, r.seconds);
+      }
+      // the learners with an expired award: their link counts out, their recount from the awards in
+      for (const r of theirs) addEarners(r.pathway, -r.firsts, -r.seconds);
+      for (const e of recounted?.earners ?? []) addEarners(e.pathway, e.earners, e.repeaters);
+      const next = rows.filter((r) => r.prev_badge_id !== null).map((r) => ({ pathway: r.pathway, badge_id: r.prev_badge_id!, next_id: r.badge_id, learners: r.n }));
+      return { steps: [...steps.values(), ...next], earners: [...earners.values()] };
     },
   };
 }

@@ -22,8 +22,11 @@ export class Params {
  */
 export const hoursToClaimOf = (a: string) => `round((date_part('epoch', ${a}.accepted_at) - date_part('epoch', ${a}.awarded_at)) * 1000) / 3600000`;
 
-/** What to take besides the filter: awards of `awarded` (an SQL condition on a.awarded_at, such as windows.ts makes), and the event counts. */
-export interface ScopedOptions { awarded?: string; stats?: boolean }
+/**
+ * What to take besides the filter: awards of `awarded` (an SQL condition on a.awarded_at, such as
+ * windows.ts makes), of the `learners` given only, and the event counts.
+ */
+export interface ScopedOptions { awarded?: string; learners?: readonly string[] | undefined; stats?: boolean }
 
 /**
  * `with scoped as (…)`: one row per award of the filter, with its award_stats counters unless
@@ -39,6 +42,7 @@ export function scopedAwards(f: AwardFilter, p: Params, o: ScopedOptions = {}): 
   if (f.badgeId) where.push(`a.badge_id = ${p.add(f.badgeId)}`);
   if (!f.includeTest) where.push('not a.is_test');
   if (o.awarded) where.push(`(${o.awarded})`);
+  if (o.learners) where.push(`a.user_id = any(${p.add(o.learners, '::uuid[]')})`);
   const now = p.add(f.now, '::timestamptz');
   if (f.status) {
     const status = `case when a.revoked_at is not null then 'revoked' when a.valid_until <= ${now} then 'expired'

@@ -7,3 +7,4 @@ export { ensureEventPartitions, type EventPartitionReport } from './partitions.j
 export { migrations } from './migrations/index.js';
 export { createLtijsStore, purgeExpiredLtijsDocuments, type LtijsStore } from './ltijs-store.js';
 export { claimBucketOf } from './migrations/020-claim-time-histogram.js';
+export { chainUnitsOf } from './migrations/022-learner-chains.js';

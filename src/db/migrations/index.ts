@@ -21,6 +21,7 @@ import { sql as awardsByLearner } from './018-awards-by-learner.js';
 import { sql as coarserRollups } from './019-coarser-rollups.js';
 import { sql as claimTimeHistogram } from './020-claim-time-histogram.js';
 import { sql as coveringScopeIndexes } from './021-covering-scope-indexes.js';
+import { sql as learnerChains } from './022-learner-chains.js';
 
 export interface Migration {
   version: number;
@@ -50,4 +51,5 @@ export const migrations: readonly Migration[] = [
   { version: 19, name: 'coarser-rollups', sql: coarserRollups },
   { version: 20, name: 'claim-time-histogram', sql: claimTimeHistogram },
   { version: 21, name: 'covering-scope-indexes', sql: coveringScopeIndexes },
+  { version: 22, name: 'learner-chains', sql: learnerChains },
 ];

@@ -1,0 +1,95 @@
+// The organisation's repeat earners and pathways from the learner chains of migration 022. Repeat
+// earners: per window, the count units (live awards, and those whose chain predecessor — or the one
+// before it — lies in the window too) from learner_chain_days for the window's whole days, and from
+// award_links for the awards on its partial days and for links that end on its partial first day.
+// Pathways: one grouped pass over the range's pathway awards in award_links. Test accounts are left
+// out (a learner's chains are per test flag), as the panel does unless asked otherwise.
+import { chainUnitsOf, type Queryable } from '../db/index.js';
+import { Params, type AwardFilter } from './scoped-awards.js';
+import { inWindow, onPartialDays, wholeDaysOf, type Window } from './windows.js';
+
+const DAY = 86_400_000;
+
+export type ChainKind = 'live1' | 'live2';
+
+/** Window w's units of a kind: `all` of its awards, `inside` those whose link's other end is in it too. */
+export interface ChainUnits { w: number; kind: ChainKind; all: number; inside: number }
+
+/** Per pathway step (and step before, when it lies in the range): awards, and first and second live awards of a learner in the range. */
+export interface PathwayLinkRow { pathway: string; badge_id: string; prev_badge_id: string | null; n: number; firsts: number; seconds: number }
+
+const isoDay = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
+
+/** The units of award_links rows (alias k) matching `where`, per award; `inside` applied to the other end's time. */
+const linkUnits = (i: number, from: string, where: string, inside: (other: string) => string, counted = true) =>
+  `select ${i} as w, u.kind, ${counted ? 'count(*)' : '0'}::int as all_n, count(*) filter (where ${inside('u.other')})::int as inside_n
+    from ${from} cross join lateral ${chainUnitsOf('k', (at) => at)}
+    where ${where} and u.applies group by 2`;
+
+/** The SQL parts whose sums are window i's units. */
+function windowParts(f: AwardFilter, w: Window, i: number, p: Params, learners?: readonly string[]): string[] {
+  const links = [`k.tenant_id = ${p.add(f.tenantId)}`, 'not k.is_test'];
+  const from = w.from ? p.add(w.from, '::timestamptz') : null;
+  const inside = (other: string) => (from ? `${other} >= ${from}` : `${other} is not null`);
+  // the learners given: every award of theirs in the window, one by one
+  if (learners) return [linkUnits(i, 'award_links k', [...links, `k.user_id = any(${p.add(learners, '::uuid[]')})`, inWindow(w, p, 'k.awarded_at')].join(' and '), inside)];
+  const days = wholeDaysOf(w);
+  // the awards on the window's partial days (all of them, if it holds no whole day)
+  const parts = [linkUnits(i, 'award_links k', [...links, onPartialDays(w, p, 'k.awarded_at')].join(' and '), inside)];
+  if (!days) return parts;
+  const first = days.first === null ? null : p.add(isoDay(days.first), '::date');
+  const bounds = [`d.tenant_id = ${p.add(f.tenantId)}`, 'not d.is_test', ...(first ? [`d.day >= ${first}`] : []),
+    ...(days.last === null ? [] : [`d.day <= ${p.add(isoDay(days.last), '::date')}`])];
+  parts.push(`select ${i} as w, d.kind, sum(d.n)::int as all_n,
+      coalesce(sum(d.n) filter (where ${first ? `d.other_day >= ${first}` : `d.other_day > '-infinity'::date`}), 0)::int as inside_n
+    from learner_chain_days d where ${bounds.join(' and ')} group by 2`);
+  // links of awards on whole days whose other end lies on the partial first day, after `from`:
+  // found from the few learners with an award there
+  if (w.from && days.first !== null && w.from.getTime() < days.first * DAY) {
+    const edge = p.add(new Date(days.first * DAY), '::timestamptz');
+    const onEdge = `(select distinct e.user_id from award_links e where e.tenant_id = ${p.add(f.tenantId)} and not e.is_test and e.awarded_at >= ${from} and e.awarded_at < ${edge}) edge
+      cross join lateral (select * from award_links k where ${links.join(' and ')} and k.user_id = edge.user_id) k`;
+    const wholeDays = [`k.awarded_at >= ${edge}`, ...(days.last === null ? [] : [`k.awarded_at < ${p.add(new Date((days.last + 1) * DAY), '::timestamptz')}`])];
+    parts.push(linkUnits(i, onEdge, wholeDays.join(' and '), (other) => `${other} >= ${from} and ${other} < ${edge}`, false));
+  }
+  return parts;
+}
+
+export function chainRepository(db: Queryable) {
+  return {
+    /** The units of each window, of the learners given (from award_links alone), or of all. */
+    async units(f: AwardFilter, windows: readonly Window[], learners?: readonly string[]): Promise<ChainUnits[]> {
+      const p = new Params();
+      const parts = windows.flatMap((w, i) => windowParts(f, w, i, p, learners));
+      const rows = await db.query<{ w: number; kind: ChainKind; all_n: number; inside_n: number }>(`select w, kind, sum(all_n)::int as all_n, sum(inside_n)::int as inside_n
+        from (${parts.join('\n union all ')}) parts group by 1, 2`, p.values);
+      return rows.map((r) => ({ w: r.w, kind: r.kind, all: r.all_n, inside: r.inside_n }));
+    },
+
+    /** The range's pathway awards (of the learners given, or all), per step and step before, from award_links_pathway alone. */
+    pathwayRows(f: AwardFilter, range: { from: Date; to: Date }, learners?: readonly string[]): Promise<PathwayLinkRow[]> {
+      const p = new Params();
+      const from = p.add(range.from, '::timestamptz');
+      const where = [`k.tenant_id = ${p.add(f.tenantId)}`, 'not k.is_test', 'k.pathway is not null', `k.awarded_at >= ${from}`, `k.awarded_at <= ${p.add(range.to, '::timestamptz')}`,
+        ...(learners ? [`k.user_id = any(${p.add(learners, '::uuid[]')})`] : [])];
+      return db.query<PathwayLinkRow>(`select k.pathway, k.badge_id, case when k.step_prev_at >= ${from} then k.step_prev_badge end as prev_badge_id, count(*)::int as n,
+          count(*) filter (where k.live and (k.pw_prev_at is null or k.pw_prev_at < ${from}))::int as firsts,
+          count(*) filter (where k.live and k.pw_prev_at >= ${from} and (k.pw_prev2_at is null or k.pw_prev2_at < ${from}))::int as seconds
+        from award_links k where ${where.join(' and ')} group by 1, 2, 3`, p.values);
+    },
+
+    /** The learners (not test accounts) with an award that is not revoked and has expired by now: live in their chains, not in the panel. */
+    async expiredLearners(f: AwardFilter): Promise<string[]> {
+      const rows = await db.query<{ user_id: string }>(`select distinct user_id from awards
+        where tenant_id = $1 and revoked_at is null and valid_until is not null and valid_until <= $2::timestamptz and not is_test`, [f.tenantId, f.now]);
+      return rows.map((r) => r.user_id);
+    },
+  };
+}
+
+/** Learners with ≥ 1 and ≥ 2 awards in the window, of its units: live − pairs, pairs − triples. */
+export function earnersOf(units: readonly ChainUnits[]): { earners: number; repeaters: number } {
+  const sum = (kind: ChainKind, key: 'all' | 'inside') => units.filter((u) => u.kind === kind).reduce((s, u) => s + u[key], 0);
+  const pairs = sum('live1', 'inside');
+  return { earners: sum('live1', 'all') - pairs, repeaters: pairs - sum('live2', 'inside') };
+}
