@@ -57,7 +57,7 @@ const dayUnits = (table: string, sign: 1 | -1) => `select ${table}.tenant_id, ${
 // Every statement of the body is one line group joined by '\n  ; ' (no line ends in a semicolon).
 const refresh = /* sql */ `create function learner_chains_refresh(tenant_ids uuid[], user_ids uuid[]) returns void language plpgsql as $fn$
 begin
-  perform 1 from users u where u.id = any(user_ids) order by u.id for no key update
+  perform 1 from users u where u.id = any(user_ids) and u.tenant_id = any(tenant_ids) order by u.id for no key update
   ; with learners as (select distinct t as tenant_id, v as user_id from unnest(tenant_ids, user_ids) as x(t, v)),
   mine as (
     select a.tenant_id, a.id as award_id, a.user_id, a.is_test, a.awarded_at, a.badge_id, b.pathway collate "C" as pathway, a.revoked_at is null as live
