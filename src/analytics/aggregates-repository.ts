@@ -63,6 +63,13 @@ function perAwardChannels(db: Queryable, f: AwardFilter, range: { from: Date; to
  */
 const fromChains = (f: AwardFilter) => !f.courseId && !f.badgeId && !f.status && !f.includeTest;
 
+/**
+ * Past this many learners with an expired award the organisation's answer is the per-award pass:
+ * their recount is that pass over their awards, on top of the chains (when most awards of a long
+ * history have expired, the chains would only add to it).
+ */
+const RECOUNT_AT_MOST = 20_000;
+
 /** The badges of the filter's scope, as a condition on badges. */
 function badgeScope(f: AwardFilter, p: Params): string {
   return [`tenant_id = ${p.add(f.tenantId)}`, ...(f.courseId ? [`course_id = ${p.add(f.courseId)}`] : []), ...(f.badgeId ? [`id = ${p.add(f.badgeId)}`] : [])].join(' and ');
@@ -100,16 +107,17 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
   // awards). A course's few thousand awards are better found by course and hashed: left to it.
   const learnerOrder = withRoomToSort(server, '; set local enable_hashagg = off');
   const rollup = opts.rollups === false ? null : rollupRepository(db);
-  const chains = opts.rollups === false ? null : chainRepository(db);
+  // one snapshot per answer: the chains, the learners with an expired award and their recount must agree
+  const useChains = (f: AwardFilter) => opts.rollups !== false && fromChains(f);
 
   /** Per window, over the awards (of the learners given, or all): learners with ≥ 1 live award, and those with ≥ 2. */
-  async function perAwardEarners(f: AwardFilter, windows: readonly Window[], learners?: readonly string[]): Promise<EarnersRow[]> {
+  async function perAwardEarners(f: AwardFilter, windows: readonly Window[], learners?: readonly string[], on?: Queryable): Promise<EarnersRow[]> {
     const p = new Params();
     const cte = scopedAwards(f, p, { stats: false, learners });
     const counts = windows.map((w, i) => `count(*) filter (where ${inWindow(w, p)}) as n${i}`);
     const totals = windows.map((w, i) => `json_build_object('name', ${p.add(w.name, '::text')}, 'earners', count(*) filter (where n${i} >= 1),
       'repeaters', count(*) filter (where n${i} >= 2)) as w${i}`);
-    const [row] = await (f.courseId || f.badgeId ? db : learnerOrder).query<Record<string, EarnersRow>>(`${cte}, per_learner as (
+    const [row] = await (on ?? (f.courseId || f.badgeId ? db : learnerOrder)).query<Record<string, EarnersRow>>(`${cte}, per_learner as (
         select ${counts.join(', ')} from scoped where live group by user_id)
       select ${totals.join(', ')} from per_learner`, p.values);
     return windows.map((_, i) => row![`w${i}`]!);
@@ -123,9 +131,9 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
    * total). Learners per step (a learner's awards of one badge are one at most: one per module and
    * learner, one badge per module) and per pathway are the sums of these rows.
    */
-  async function perAwardPathways(f: AwardFilter, range: { from: Date; to: Date }, learners?: readonly string[]): Promise<{ steps: PathwayRow[]; earners: PathwayEarnersRow[] }> {
+  async function perAwardPathways(f: AwardFilter, range: { from: Date; to: Date }, learners?: readonly string[], on: Queryable = db): Promise<{ steps: PathwayRow[]; earners: PathwayEarnersRow[] }> {
     const p = new Params();
-    const rows = await db.query<{ pathway: string; badge_id: string; next_id: string | null; n: number; earners: number; repeaters: number }>(
+    const rows = await on.query<{ pathway: string; badge_id: string; next_id: string | null; n: number; earners: number; repeaters: number }>(
       `${scopedAwards(f, p, { awarded: inWindow({ name: 'range', ...range }, p, 'a.awarded_at'), stats: false, learners })},
       -- the scope's badges (an award's course is its badge's): for a course, the planner starts from its few;
       -- the pathway's name compared byte by byte: the sort below would otherwise call strcoll per comparison
@@ -200,14 +208,20 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
      * expired award recounted from their awards.
      */
     async earners(f: AwardFilter, windows: readonly Window[]): Promise<EarnersRow[]> {
-      if (!chains || !fromChains(f)) return perAwardEarners(f, windows);
-      const [units, expired] = await Promise.all([chains.units(f, windows), chains.expiredLearners(f)]);
-      const [theirs, recounted] = expired.length ? await Promise.all([chains.units(f, windows, expired), perAwardEarners(f, windows, expired)]) : [[], null];
-      return windows.map((w, i) => {
-        const all = earnersOf(units.filter((u) => u.w === i));
-        const mine = earnersOf(theirs.filter((u) => u.w === i));
-        const exact = recounted?.[i] ?? { earners: 0, repeaters: 0 };
-        return { name: w.name, earners: all.earners - mine.earners + exact.earners, repeaters: all.repeaters - mine.repeaters + exact.repeaters };
+      if (!useChains(f)) return perAwardEarners(f, windows);
+      return inSnapshot(server, async (q) => {
+        const chains = chainRepository(q);
+        const expired = await chains.expiredLearners(f);
+        if (expired.length > RECOUNT_AT_MOST) return perAwardEarners(f, windows, undefined, q);
+        const units = await chains.units(f, windows);
+        const theirs = expired.length ? await chains.units(f, windows, expired) : [];
+        const recounted = expired.length ? await perAwardEarners(f, windows, expired, q) : null;
+        return windows.map((w, i) => {
+          const all = earnersOf(units.filter((u) => u.w === i));
+          const mine = earnersOf(theirs.filter((u) => u.w === i));
+          const exact = recounted?.[i] ?? { earners: 0, repeaters: 0 };
+          return { name: w.name, earners: all.earners - mine.earners + exact.earners, repeaters: all.repeaters - mine.repeaters + exact.repeaters };
+        });
       });
     },
 
@@ -222,25 +236,31 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
      * awards of it. The organisation's from the learner chains, as earners().
      */
     async pathways(f: AwardFilter, range: { from: Date; to: Date }): Promise<{ steps: PathwayRow[]; earners: PathwayEarnersRow[] }> {
-      if (!chains || !fromChains(f)) return perAwardPathways(f, range);
-      const [rows, expired] = await Promise.all([chains.pathwayRows(f, range), chains.expiredLearners(f)]);
-      const [theirs, recounted] = expired.length ? await Promise.all([chains.pathwayRows(f, range, expired), perAwardPathways(f, range, expired)]) : [[], null];
-      const steps = new Map<string, PathwayRow>();
-      const earners = new Map<string, PathwayEarnersRow>();
-      const addEarners = (pathway: string, n: number, repeaters: number) => {
-        const e = earners.get(pathway) ?? { pathway, earners: 0, repeaters: 0 };
-        earners.set(pathway, { pathway, earners: e.earners + n, repeaters: e.repeaters + repeaters });
-      };
-      for (const r of rows) {
-        const at = `${r.pathway} ${r.badge_id}`;
-        steps.set(at, { pathway: r.pathway, badge_id: r.badge_id, next_id: null, learners: (steps.get(at)?.learners ?? 0) + r.n });
-        addEarners(r.pathway, r.firsts, r.seconds);
-      }
-      // the learners with an expired award: their link counts out, their recount from the awards in
-      for (const r of theirs) addEarners(r.pathway, -r.firsts, -r.seconds);
-      for (const e of recounted?.earners ?? []) addEarners(e.pathway, e.earners, e.repeaters);
-      const next = rows.filter((r) => r.prev_badge_id !== null).map((r) => ({ pathway: r.pathway, badge_id: r.prev_badge_id!, next_id: r.badge_id, learners: r.n }));
-      return { steps: [...steps.values(), ...next], earners: [...earners.values()] };
+      if (!useChains(f)) return perAwardPathways(f, range);
+      return inSnapshot(server, async (q) => {
+        const chains = chainRepository(q);
+        const expired = await chains.expiredLearners(f);
+        if (expired.length > RECOUNT_AT_MOST) return perAwardPathways(f, range, undefined, q);
+        const rows = await chains.pathwayRows(f, range);
+        const theirs = expired.length ? await chains.pathwayRows(f, range, expired) : [];
+        const recounted = expired.length ? (await perAwardPathways(f, range, expired, q)).earners : [];
+        const steps = new Map<string, PathwayRow>();
+        const earners = new Map<string, PathwayEarnersRow>();
+        const addEarners = (pathway: string, n: number, repeaters: number) => {
+          const e = earners.get(pathway) ?? { pathway, earners: 0, repeaters: 0 };
+          earners.set(pathway, { pathway, earners: e.earners + n, repeaters: e.repeaters + repeaters });
+        };
+        for (const r of rows) {
+          const at = `${r.pathway} ${r.badge_id}`;
+          steps.set(at, { pathway: r.pathway, badge_id: r.badge_id, next_id: null, learners: (steps.get(at)?.learners ?? 0) + r.n });
+          addEarners(r.pathway, r.firsts, r.seconds);
+        }
+        // the learners with an expired award: their chain counts out, their recount from the awards in
+        for (const r of theirs) addEarners(r.pathway, -r.firsts, -r.seconds);
+        for (const e of recounted) addEarners(e.pathway, e.earners, e.repeaters);
+        const next = rows.filter((r) => r.prev_badge_id !== null).map((r) => ({ pathway: r.pathway, badge_id: r.prev_badge_id!, next_id: r.badge_id, learners: r.n }));
+        return { steps: [...steps.values(), ...next], earners: [...earners.values()] };
+      });
     },
   };
 }

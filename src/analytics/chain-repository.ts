@@ -1,14 +1,8 @@
-// The organisation's repeat earners and pathways from the learner chains of migration 022. Repeat
-// earners: per window, the count units (live awards, and those whose chain predecessor — or the one
-// before it — lies in the window too) from learner_chain_days for the window's whole days, and from
-// award_links for the awards on its partial days and for links that end on its partial first day.
-// Pathways: one grouped pass over the range's pathway awards in award_links. Test accounts are left
-// out (a learner's chains are per test flag), as the panel does unless asked otherwise.
+// The organisation's repeat earners and pathways from the learner chains of migration 022, without
+// test accounts: repeat earners from the day-pair rollup and the edge days' links, pathways from one pass over links.
 import { chainUnitsOf, type Queryable } from '../db/index.js';
 import { Params, type AwardFilter } from './scoped-awards.js';
-import { inWindow, onPartialDays, wholeDaysOf, type Window } from './windows.js';
-
-const DAY = 86_400_000;
+import { DAY, inWindow, isoDay, onPartialDays, wholeDaysOf, type Window } from './windows.js';
 
 export type ChainKind = 'live1' | 'live2';
 
@@ -18,11 +12,12 @@ export interface ChainUnits { w: number; kind: ChainKind; all: number; inside: n
 /** Per pathway step (and step before, when it lies in the range): awards, and first and second live awards of a learner in the range. */
 export interface PathwayLinkRow { pathway: string; badge_id: string; prev_badge_id: string | null; n: number; firsts: number; seconds: number }
 
-const isoDay = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
-
-/** The units of award_links rows (alias k) matching `where`, per award; `inside` applied to the other end's time. */
-const linkUnits = (i: number, from: string, where: string, inside: (other: string) => string, counted = true) =>
-  `select ${i} as w, u.kind, ${counted ? 'count(*)' : '0'}::int as all_n, count(*) filter (where ${inside('u.other')})::int as inside_n
+/**
+ * The units of award_links rows (alias k) matching `where`, per award: `inside` applied to the other
+ * end's time; the awards themselves counted unless `linksOnly` (another part counts them).
+ */
+const linkUnits = (i: number, from: string, where: string, inside: (other: string) => string, { linksOnly = false } = {}) =>
+  `select ${i} as w, u.kind, ${linksOnly ? '0' : 'count(*)'}::int as all_n, count(*) filter (where ${inside('u.other')})::int as inside_n
     from ${from} cross join lateral ${chainUnitsOf('k', (at) => at)}
     where ${where} and u.applies group by 2`;
 
@@ -50,7 +45,7 @@ function windowParts(f: AwardFilter, w: Window, i: number, p: Params, learners?:
     const onEdge = `(select distinct e.user_id from award_links e where e.tenant_id = ${p.add(f.tenantId)} and not e.is_test and e.awarded_at >= ${from} and e.awarded_at < ${edge}) edge
       cross join lateral (select * from award_links k where ${links.join(' and ')} and k.user_id = edge.user_id) k`;
     const wholeDays = [`k.awarded_at >= ${edge}`, ...(days.last === null ? [] : [`k.awarded_at < ${p.add(new Date((days.last + 1) * DAY), '::timestamptz')}`])];
-    parts.push(linkUnits(i, onEdge, wholeDays.join(' and '), (other) => `${other} >= ${from} and ${other} < ${edge}`, false));
+    parts.push(linkUnits(i, onEdge, wholeDays.join(' and '), (other) => `${other} >= ${from} and ${other} < ${edge}`, { linksOnly: true }));
   }
   return parts;
 }

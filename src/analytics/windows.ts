@@ -2,7 +2,7 @@
 // rollups answer (migration 013) and the partial days at its edges, which only the awards can.
 import type { CountsRow, Params } from './scoped-awards.js';
 
-const DAY = 86_400_000;
+export const DAY = 86_400_000;
 
 /** A window of award dates, both ends included; a null end is open. */
 export interface Window { name: string; from: Date | null; to: Date | null }
@@ -31,7 +31,8 @@ export function wholeDaysOf(w: Window): { first: number | null; last: number | n
   return first !== null && last !== null && first > last ? null : { first, last };
 }
 
-const isoDay = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
+/** Day n since 1970-01-01 as YYYY-MM-DD. */
+export const isoDay = (day: number) => new Date(day * DAY).toISOString().slice(0, 10);
 
 /** "Awarded on one of the window's whole days", on a date column. */
 export function onWholeDays(w: Window, p: Params, column = 'day'): string {

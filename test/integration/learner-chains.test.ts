@@ -69,6 +69,7 @@ type Op =
   | { kind: 'revoke' | 'restore' | 'delete'; awards: number[] }
   | { kind: 'move'; award: number; awardedAt: Date | null; isTest: boolean | null }
   | { kind: 'tie'; award: number; to: number }
+  | { kind: 'reassign'; award: number; learner: number }
   | { kind: 'shift'; awards: number[]; days: number }
   | { kind: 'validUntil'; awards: number[]; validUntil: Date | null }
   | { kind: 'pathway'; badges: number[]; pathway: string | null };
@@ -100,6 +101,7 @@ function arbOps(awards: number): fc.Arbitrary<Op[]> {
     { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('revoke' as const, 'restore' as const), awards: some }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('move' as const), award, awardedAt: fc.option(arbInstant, { nil: null }), isTest: fc.option(fc.boolean(), { nil: null }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('tie' as const), award, to: award }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('reassign' as const), award, learner: fc.nat({ max: 2 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('shift' as const), awards: some, days: fc.constantFrom(-1, 1, 30) }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('validUntil' as const), awards: some, validUntil: arbValidUntil }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), awards: some }) },
@@ -147,6 +149,11 @@ async function apply(q: Queryable, w: World, ids: readonly string[], users: read
     case 'tie':
       // to the very instant of another award (of the same learner or not), microseconds and all
       await q.query('update awards set awarded_at = coalesce((select awarded_at from awards where id = $2), awarded_at) where id = $1', [ids[op.award], ids[op.to]]);
+      return;
+    case 'reassign':
+      // to another learner (a merge of two accounts), unless that one holds the module's award already
+      await q.query(`update awards a set user_id = $2 where a.id = $1 and not exists (select 1 from awards b
+        where b.tenant_id = a.tenant_id and b.course_id = a.course_id and b.module_id = a.module_id and b.user_id = $2)`, [ids[op.award], users[op.learner % users.length]]);
       return;
     case 'shift':
       await q.query('update awards set awarded_at = awarded_at + $2::int * interval \'1 day\' where id = any($1::uuid[])', [many, op.days]);

@@ -19,9 +19,9 @@
 // day of the one before (live1) and × day of the one two before (live2). Then for W
 //   live(W) − pairs(W) learners with ≥ 1, and pairs(W) − triples(W) with ≥ 2
 // (pairs: live1 units with both ends in W; triples: live2 units so), which a learner with k ≥ 1
-// awards in W makes k − (k − 1) = 1 and (k − 1) − max(k − 2, 0). At a million awards that is some
-// 100,000 day pairs where there are 250,000 learners; per pathway, day pairs hardly compress (about
-// one award each), so pathways keep the pass over award_links. The partial days at a window's edges
+// awards in W makes k − (k − 1) = 1 and (k − 1) − max(k − 2, 0). At a million awards that is 86,000
+// day pairs (measured), where there are 250,000 learners; per pathway, day pairs hardly compress
+// (about one award each), so pathways keep the pass over award_links. The partial days at a window's edges
 // are counted from award_links (src/analytics/chain-repository.ts); expiry depends on now and is
 // corrected there per learner with an expired award.
 //
@@ -30,13 +30,16 @@
 // rewritten and its old contribution to the day counts taken back, so the result is that of the
 // awards whatever order they came in. Two writers of one learner are serialised on the learner's
 // users row (FOR NO KEY UPDATE: the awards' foreign-key checks take KEY SHARE, which it does not
-// block), and the recompute reads after that lock, so it sees the other's committed awards.
+// block; the paths that award, launch, completions and imports, already hold that lock from their
+// users upsert), and the recompute reads after that lock, so under READ COMMITTED, which every
+// writer here uses, it sees the other's committed awards. (Under REPEATABLE READ it would not.)
+// Awards get a ninth index, partial: those not revoked with an expiry date.
 // No line inside the function bodies ends in a semicolon (see 010's header).
 
 const dayOf = (ts: string) => `(${ts} at time zone 'UTC')::date`;
 
 /** The columns of a link row, in table order. */
-export const LINK_COLUMNS = ['tenant_id', 'award_id', 'user_id', 'is_test', 'awarded_at', 'badge_id', 'pathway', 'live',
+const LINK_COLUMNS = ['tenant_id', 'award_id', 'user_id', 'is_test', 'awarded_at', 'badge_id', 'pathway', 'live',
   'prev_at', 'prev2_at', 'pw_prev_at', 'pw_prev2_at', 'step_prev_badge', 'step_prev_at'] as const;
 
 /**
@@ -54,10 +57,12 @@ const dayUnits = (table: string, sign: 1 | -1) => `select ${table}.tenant_id, ${
       ${dayOf(`${table}.awarded_at`)} as day, u.other as other_day, ${sign} as n
       from ${table} cross join lateral ${chainUnitsOf(table, (at) => `coalesce(${dayOf(at)}, '-infinity'::date)`)} where u.applies`;
 
-// Every statement of the body is one line group joined by '\n  ; ' (no line ends in a semicolon).
+// Statements of the body start with '; ' on a line of their own, so no line ends in a semicolon.
 const refresh = /* sql */ `create function learner_chains_refresh(tenant_ids uuid[], user_ids uuid[]) returns void language plpgsql as $fn$
 begin
-  perform 1 from users u where u.id = any(user_ids) and u.tenant_id = any(tenant_ids) order by u.id for no key update
+  if user_ids is null then return
+  ; end if
+  ; perform 1 from users u where u.id = any(user_ids) and u.tenant_id = any(tenant_ids) order by u.id for no key update
   ; with learners as (select distinct t as tenant_id, v as user_id from unnest(tenant_ids, user_ids) as x(t, v)),
   mine as (
     select a.tenant_id, a.id as award_id, a.user_id, a.is_test, a.awarded_at, a.badge_id, b.pathway collate "C" as pathway, a.revoked_at is null as live
@@ -82,7 +87,7 @@ begin
     on conflict (tenant_id, award_id) do update set ${LINK_COLUMNS.filter((c) => c !== 'tenant_id' && c !== 'award_id').map((c) => `${c} = excluded.${c}`).join(', ')}),
   removed as (
     delete from award_links k using gone g
-    where k.tenant_id = g.tenant_id and k.award_id = g.award_id and g.award_id not in (select award_id from fresh))
+    where k.tenant_id = g.tenant_id and k.award_id = g.award_id and not exists (select 1 from fresh f where f.award_id = g.award_id))
   insert into learner_chain_days as d (tenant_id, is_test, kind, day, other_day, n)
   select tenant_id, is_test, kind, day, other_day, sum(n)
   from (${dayUnits('added', 1)} union all ${dayUnits('gone', -1)}) units
@@ -146,14 +151,25 @@ ${trigger('learner_chains_inserted', 'select distinct tenant_id, user_id from ne
 
 ${trigger('learner_chains_deleted', 'select distinct tenant_id, user_id from old_awards')}
 
--- an update moves links only when an award's learner, test flag, time, badge or revocation changed
-${trigger('learner_chains_updated', `with x as (select ${chainColumns} from old_awards union select ${chainColumns} from new_awards),
-    changed as (select tenant_id, id from x group by tenant_id, id having count(*) > 1)
-    select distinct x.tenant_id, x.user_id from x join changed c on c.tenant_id = x.tenant_id and c.id = x.id`)}
+-- an update moves links only when an award's id, learner, test flag, time, badge or revocation
+-- changed (signing and acceptance, the usual updates, change none: no learner, and refresh returns)
+${trigger('learner_chains_updated', `select distinct x.tenant_id, x.user_id from (
+      (select ${chainColumns} from old_awards except select ${chainColumns} from new_awards)
+      union all (select ${chainColumns} from new_awards except select ${chainColumns} from old_awards)) x`)}
 
-${trigger('learner_chains_badges_updated', `select distinct a.tenant_id, a.user_id
+-- A pathway change waits for the award writers in flight (share mode), so that its recount sees
+-- their awards; theirs read the badge before the change, and a later writer reads it after.
+create function learner_chains_badges_updated() returns trigger language plpgsql as $fn$
+begin
+  if not exists (select 1 from new_badges n join old_badges o on o.id = n.id where n.pathway is distinct from o.pathway) then return null
+  ; end if
+  ; lock table awards in share mode
+  ; perform learner_chains_refresh(array_agg(s.tenant_id), array_agg(s.user_id)) from (select distinct a.tenant_id, a.user_id
     from new_badges n join old_badges o on o.id = n.id join awards a on a.tenant_id = n.tenant_id and a.badge_id = n.id
-    where n.pathway is distinct from o.pathway`)}
+    where n.pathway is distinct from o.pathway) s
+  ; return null
+; end
+$fn$;
 
 create trigger learner_chains_inserted after insert on awards referencing new table as new_awards
   for each statement execute function learner_chains_inserted();
