@@ -2,7 +2,7 @@
 // method, per channel, per period and per pathway, summed in SQL so only small results reach Node.
 // Without a status filter the counts and channels come from the daily rollups (rollup-repository).
 import type { Db, Queryable } from '../db/index.js';
-import { chainRepository, earnersOf } from './chain-repository.js';
+import { chainRepository, earnersOf, type ChainRepository } from './chain-repository.js';
 import { orgClaimPercentiles } from './claim-percentiles.js';
 import { rollupRepository } from './rollup-repository.js';
 import { COUNTS, Params, scopedAwards, type AwardFilter, type CountsRow } from './scoped-awards.js';
@@ -160,6 +160,22 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
     };
   }
 
+  /**
+   * The organisation's answer from the learner chains, on one snapshot: the chains' counts of all
+   * learners, then of those with an award expired by now (alive in their chains, not in the
+   * answer) and their recount from the awards, for `combine` to swap in; past RECOUNT_AT_MOST such
+   * learners, the per-award answer alone.
+   */
+  const chainAnswer = <C, T>(f: AwardFilter, byChains: (chains: ChainRepository, learners?: readonly string[]) => Promise<C>,
+    perAward: (q: Queryable, learners?: readonly string[]) => Promise<T>, combine: (all: C, recount: { theirs: C; exact: T } | null) => T): Promise<T> =>
+    inSnapshot(server, async (q) => {
+      const chains = chainRepository(q);
+      const expired = await chains.expiredLearners(f);
+      if (expired.length > RECOUNT_AT_MOST) return perAward(q);
+      const all = await byChains(chains);
+      return combine(all, expired.length ? { theirs: await byChains(chains, expired), exact: await perAward(q, expired) } : null);
+    });
+
   return {
     /**
      * Per window: the counts and time-to-claim buckets of its awards; per badge × method and per
@@ -209,20 +225,13 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
      */
     async earners(f: AwardFilter, windows: readonly Window[]): Promise<EarnersRow[]> {
       if (!useChains(f)) return perAwardEarners(f, windows);
-      return inSnapshot(server, async (q) => {
-        const chains = chainRepository(q);
-        const expired = await chains.expiredLearners(f);
-        if (expired.length > RECOUNT_AT_MOST) return perAwardEarners(f, windows, undefined, q);
-        const units = await chains.units(f, windows);
-        const theirs = expired.length ? await chains.units(f, windows, expired) : [];
-        const recounted = expired.length ? await perAwardEarners(f, windows, expired, q) : null;
-        return windows.map((w, i) => {
+      return chainAnswer(f, (chains, learners) => chains.units(f, windows, learners), (q, learners) => perAwardEarners(f, windows, learners, q),
+        (units, recount) => windows.map((w, i) => {
           const all = earnersOf(units.filter((u) => u.w === i));
-          const mine = earnersOf(theirs.filter((u) => u.w === i));
-          const exact = recounted?.[i] ?? { earners: 0, repeaters: 0 };
+          const mine = earnersOf(recount?.theirs.filter((u) => u.w === i) ?? []);
+          const exact = recount?.exact[i] ?? { earners: 0, repeaters: 0 };
           return { name: w.name, earners: all.earners - mine.earners + exact.earners, repeaters: all.repeaters - mine.repeaters + exact.repeaters };
-        });
-      });
+        }));
     },
 
     /** Share events per channel and human views per source, of the awards of the range. */
@@ -237,13 +246,7 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
      */
     async pathways(f: AwardFilter, range: { from: Date; to: Date }): Promise<{ steps: PathwayRow[]; earners: PathwayEarnersRow[] }> {
       if (!useChains(f)) return perAwardPathways(f, range);
-      return inSnapshot(server, async (q) => {
-        const chains = chainRepository(q);
-        const expired = await chains.expiredLearners(f);
-        if (expired.length > RECOUNT_AT_MOST) return perAwardPathways(f, range, undefined, q);
-        const rows = await chains.pathwayRows(f, range);
-        const theirs = expired.length ? await chains.pathwayRows(f, range, expired) : [];
-        const recounted = expired.length ? (await perAwardPathways(f, range, expired, q)).earners : [];
+      return chainAnswer(f, (chains, learners) => chains.pathwayRows(f, range, learners), (q, learners) => perAwardPathways(f, range, learners, q), (rows, recount) => {
         const steps = new Map<string, PathwayRow>();
         const earners = new Map<string, PathwayEarnersRow>();
         const addEarners = (pathway: string, n: number, repeaters: number) => {
@@ -256,8 +259,8 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
           addEarners(r.pathway, r.firsts, r.seconds);
         }
         // the learners with an expired award: their chain counts out, their recount from the awards in
-        for (const r of theirs) addEarners(r.pathway, -r.firsts, -r.seconds);
-        for (const e of recounted) addEarners(e.pathway, e.earners, e.repeaters);
+        for (const r of recount?.theirs ?? []) addEarners(r.pathway, -r.firsts, -r.seconds);
+        for (const e of recount?.exact.earners ?? []) addEarners(e.pathway, e.earners, e.repeaters);
         const next = rows.filter((r) => r.prev_badge_id !== null).map((r) => ({ pathway: r.pathway, badge_id: r.prev_badge_id!, next_id: r.badge_id, learners: r.n }));
         return { steps: [...steps.values(), ...next], earners: [...earners.values()] };
       });

@@ -88,3 +88,5 @@ export function earnersOf(units: readonly ChainUnits[]): { earners: number; repe
   const pairs = sum('live1', 'inside');
   return { earners: sum('live1', 'all') - pairs, repeaters: pairs - sum('live2', 'inside') };
 }
+
+export type ChainRepository = ReturnType<typeof chainRepository>;
