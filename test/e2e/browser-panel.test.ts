@@ -159,10 +159,10 @@ describe('analytics panel in the LMS frame', { timeout: 150_000 }, () => {
     expect(await axeViolations()).toEqual([]);
 
     await frame.getByRole('link', { name: COURSE }).click();
-    await expect.poll(() => demo.tool().getByRole('heading', { level: 1, name: COURSE }).isVisible()).toBe(true);
+    await expect.poll(() => demo.tool().getByRole('heading', { level: 1, name: COURSE }).isVisible(), { timeout: 20_000 }).toBe(true);
     await chartsReady();
     await demo.tool().locator('#table-badges a', { hasText: 'Responsible Data Practitioner' }).click();
-    await expect.poll(() => demo.tool().getByRole('heading', { level: 1, name: 'Responsible Data Practitioner' }).isVisible()).toBe(true);
+    await expect.poll(() => demo.tool().getByRole('heading', { level: 1, name: 'Responsible Data Practitioner' }).isVisible(), { timeout: 20_000 }).toBe(true);
     await chartsReady();
     const states = await demo.tool().locator('#table-learners tbody tr td:nth-child(3)').allTextContents();
     expect(states.length).toBeGreaterThan(0);
