@@ -1,8 +1,9 @@
 // The organisation's repeat earners and pathways from the learner chains of migration 022, without
-// test accounts: repeat earners from the day-pair rollup and the edge days' links, pathways from one pass over links.
-import { chainUnitsOf, type Queryable } from '../db/index.js';
+// test accounts: repeat earners from the day-pair rollup and the edge days' links, pathways from the
+// month rollup of 023 and the edge months' links (of a few learners: one pass over their links).
+import { chainUnitsOf, PATHWAY_UNITS, pathwayUnitsOf, prevBadgeOf, type PathwayUnitKind, type Queryable } from '../db/index.js';
 import { Params, type AwardFilter } from './scoped-awards.js';
-import { DAY, inWindow, isoDay, onPartialDays, wholeDaysOf, type Window } from './windows.js';
+import { DAY, firstMonthFrom, inWindow, isoDay, monthStartOf, onPartialDays, wholeDaysOf, type Window } from './windows.js';
 
 export type ChainKind = 'live1' | 'live2';
 
@@ -50,6 +51,58 @@ function windowParts(f: AwardFilter, w: Window, i: number, p: Params, learners?:
   return parts;
 }
 
+interface PathwayUnitsRow { pathway: string; badge_id: string; kind: PathwayUnitKind; prev_badge: string; n: number }
+
+/**
+ * The range's pathway units ("x ≥ F and t ≤ T", see migration 023) per step, kind and step before:
+ * the whole months' cells (x from the first month start at or after F, t before the start of T's
+ * month), the awards of T's month up to T with x from that first month start, and the links with x
+ * between F and it, per unit from the index on its x.
+ */
+function monthParts(f: AwardFilter, range: { from: Date; to: Date }): [string, unknown[]] {
+  const p = new Params();
+  const [firstMonth, lastMonth] = [firstMonthFrom(range.from.getTime()), monthStartOf(range.to.getTime())];
+  const tenant = p.add(f.tenantId);
+  const to = p.add(range.to, '::timestamptz');
+  const links = `k.tenant_id = ${tenant} and not k.is_test and k.pathway is not null`;
+  const parts: string[] = [];
+  if (firstMonth <= lastMonth) {
+    const [first, last] = [p.add(new Date(firstMonth), '::timestamptz'), p.add(new Date(lastMonth), '::timestamptz')];
+    if (firstMonth < lastMonth) {
+      parts.push(`select pathway, badge_id, kind, prev_badge, sum(n)::int as n from pathway_link_months
+        where tenant_id = ${tenant} and not is_test and month >= ${first}::date and award_month < ${last}::date group by 1, 2, 3, 4`);
+    }
+    parts.push(`select k.pathway, k.badge_id, u.kind, u.prev_badge, count(*)::int as n from award_links k cross join lateral ${pathwayUnitsOf('k', (at) => at)}
+      where ${links} and k.awarded_at >= ${last} and k.awarded_at <= ${to} and u.applies and u.other >= ${first} group by 1, 2, 3, 4`);
+  }
+  if (range.from.getTime() < firstMonth) {
+    const [from, first] = [p.add(range.from, '::timestamptz'), p.add(new Date(firstMonth), '::timestamptz')];
+    for (const u of PATHWAY_UNITS) {
+      parts.push(`select k.pathway, k.badge_id, '${u.kind}' as kind, ${prevBadgeOf('k', u)} as prev_badge, count(*)::int as n from award_links k
+        where ${links} and k.${u.other} >= ${from} and k.${u.other} < ${first} and k.awarded_at <= ${to}${u.only ? ` and k.${u.only}` : ''} group by 1, 2, 4`);
+    }
+  }
+  return [`select pathway, badge_id, kind, prev_badge, sum(n)::int as n from (${parts.join('\n union all ')}) parts group by 1, 2, 3, 4`, p.values];
+}
+
+/**
+ * Pathway rows of the units: a step's learners whose step before is not in the range are its awards
+ * less its step links; first live awards are live − path1, second path1 − path2 (migration 023).
+ */
+function rowsOfUnits(units: readonly PathwayUnitsRow[]): PathwayLinkRow[] {
+  const steps = new Map<string, { pathway: string; badge_id: string; award: number; live: number; step: number; path1: number; path2: number }>();
+  const next: PathwayLinkRow[] = [];
+  for (const u of units) {
+    const at = `${u.pathway}\u0000${u.badge_id}`;
+    const s = steps.get(at) ?? { pathway: u.pathway, badge_id: u.badge_id, award: 0, live: 0, step: 0, path1: 0, path2: 0 };
+    s[u.kind] += u.n;
+    steps.set(at, s);
+    if (u.kind === 'step' && u.n !== 0) next.push({ pathway: u.pathway, badge_id: u.badge_id, prev_badge_id: u.prev_badge, n: u.n, firsts: 0, seconds: 0 });
+  }
+  const own = [...steps.values()].map((s) => ({ pathway: s.pathway, badge_id: s.badge_id, prev_badge_id: null, n: s.award - s.step, firsts: s.live - s.path1, seconds: s.path1 - s.path2 }));
+  return [...own.filter((r) => r.n !== 0 || r.firsts !== 0 || r.seconds !== 0), ...next];
+}
+
 export function chainRepository(db: Queryable) {
   return {
     /** The units of each window, of the learners given (from award_links alone), or of all. */
@@ -61,8 +114,9 @@ export function chainRepository(db: Queryable) {
       return rows.map((r) => ({ w: r.w, kind: r.kind, all: r.all_n, inside: r.inside_n }));
     },
 
-    /** The range's pathway awards (of the learners given, or all), per step and step before, from award_links_pathway alone. */
-    pathwayRows(f: AwardFilter, range: { from: Date; to: Date }, learners?: readonly string[]): Promise<PathwayLinkRow[]> {
+    /** The range's pathway awards (of the learners given, or all), per step and step before. */
+    async pathwayRows(f: AwardFilter, range: { from: Date; to: Date }, learners?: readonly string[]): Promise<PathwayLinkRow[]> {
+      if (!learners) return rowsOfUnits(await db.query<PathwayUnitsRow>(...monthParts(f, range)));
       const p = new Params();
       const from = p.add(range.from, '::timestamptz');
       const where = [`k.tenant_id = ${p.add(f.tenantId)}`, 'not k.is_test', 'k.pathway is not null', `k.awarded_at >= ${from}`, `k.awarded_at <= ${p.add(range.to, '::timestamptz')}`,

@@ -57,6 +57,20 @@ export function onPartialDays(w: Window, p: Params, column = 'awarded_at'): stri
 /** The bit mask of the conditions that hold (bit i: conditions[i]). */
 export const maskOf = (conditions: readonly string[]) => conditions.map((c, i) => `(case when ${c} then ${2 ** i} else 0 end)`).join(' + ');
 
+/** The start of the UTC month holding instant ms (epoch milliseconds). */
+export function monthStartOf(ms: number): number {
+  const t = new Date(ms);
+  return Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), 1);
+}
+
+/** The first start of a UTC month at or after instant ms. */
+export function firstMonthFrom(ms: number): number {
+  const start = monthStartOf(ms);
+  if (start === ms) return ms;
+  const t = new Date(ms);
+  return Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1);
+}
+
 /**
  * The whole UTC months inside a window's whole days, as their first days (YYYY-MM-01; `end` is the
  * month after the last), null where the window is open, or null when it holds none.
@@ -64,11 +78,9 @@ export const maskOf = (conditions: readonly string[]) => conditions.map((c, i) =
 export function wholeMonthsOf(w: Window): { first: string | null; end: string | null } | null {
   const d = wholeDaysOf(w);
   if (!d) return null;
-  const monthStart = (day: number) => { const t = new Date(day * DAY); return Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), 1); };
-  const nextMonth = (ms: number) => { const t = new Date(ms); return Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1); };
   // the first month starting on or after the first whole day; the month after the last is the one holding the day after it
-  const first = d.first === null ? null : monthStart(d.first) === d.first * DAY ? d.first * DAY : nextMonth(d.first * DAY);
-  const end = d.last === null ? null : monthStart(d.last + 1);
+  const first = d.first === null ? null : firstMonthFrom(d.first * DAY);
+  const end = d.last === null ? null : monthStartOf((d.last + 1) * DAY);
   if (first !== null && end !== null && first >= end) return null;
   const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   return { first: first === null ? null : iso(first), end: end === null ? null : iso(end) };

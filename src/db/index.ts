@@ -8,3 +8,4 @@ export { migrations } from './migrations/index.js';
 export { createLtijsStore, purgeExpiredLtijsDocuments, type LtijsStore } from './ltijs-store.js';
 export { claimBucketOf } from './migrations/020-claim-time-histogram.js';
 export { chainUnitsOf } from './migrations/022-learner-chains.js';
+export { PATHWAY_UNITS, pathwayUnitsOf, prevBadgeOf, type PathwayUnitKind } from './migrations/023-pathway-link-months.js';

@@ -286,16 +286,22 @@ describe('repeat earners and pathways', () => {
     expect(seen.nextSteps).toBeGreaterThan(seen.queries / 5);
   }, 120_000);
 
-  it('are backfilled from the awards before migration 022, and the triggers carry on from there', async () => {
+  // 022 backfills the links and their day rollup, 023 the month rollup of pathway links
+  it.each([22, 23])('are backfilled from the awards before migration %i, and the triggers carry on from there', async (version) => {
     const empty = await createEmptyDb();
     try {
-      await migrate(empty.db, migrations.filter((m) => m.version < 22));
+      await migrate(empty.db, migrations.filter((m) => m.version < version));
       const w = await newWorld(empty.db);
-      const [[awards, order, chunks], specs] = fc.sample(fc.tuple(arbHistory, fc.array(arbQuerySpec, { minLength: 8, maxLength: 8 })), { numRuns: 1, seed: 22 })[0]!;
+      const [[awards, order, chunks], specs] = fc.sample(fc.tuple(arbHistory, fc.array(arbQuerySpec, { minLength: 8, maxLength: 8 })), { numRuns: 1, seed: version })[0]!;
       const { ids, users } = await play(empty.db, w, awards, order, chunks);
-      expect(await migrate(empty.db)).toEqual(migrations.filter((m) => m.version >= 22).map((m) => m.version));
+      expect(await migrate(empty.db)).toEqual(migrations.filter((m) => m.version >= version).map((m) => m.version));
       const links = await empty.db.query<{ n: number }>('select count(*)::int as n from award_links where tenant_id = $1', [w.tenantId]);
       expect(links[0]!.n).toBe((await empty.db.query<{ n: number }>('select count(*)::int as n from awards where tenant_id = $1', [w.tenantId]))[0]!.n);
+      // one 'award' unit in the month rollup per pathway link
+      const count = async (sql: string) => (await empty.db.query<{ n: number }>(sql, [w.tenantId]))[0]!.n;
+      const pathwayLinks = await count('select count(*)::int as n from award_links where tenant_id = $1 and pathway is not null');
+      expect(pathwayLinks).toBeGreaterThan(0);
+      expect(await count(`select coalesce(sum(n), 0)::int as n from pathway_link_months where tenant_id = $1 and kind = 'award'`)).toBe(pathwayLinks);
       const seen = noneSeen();
       await check(w, specs, seen, empty.db);
       const [more] = fc.sample(arbOps(awards.length), { numRuns: 1, seed: 23 });

@@ -57,8 +57,23 @@ const dayUnits = (table: string, sign: 1 | -1) => `select ${table}.tenant_id, ${
       ${dayOf(`${table}.awarded_at`)} as day, u.other as other_day, ${sign} as n
       from ${table} cross join lateral ${chainUnitsOf(table, (at) => `coalesce(${dayOf(at)}, '-infinity'::date)`)} where u.applies`;
 
-// Statements of the body start with '; ' on a line of their own, so no line ends in a semicolon.
-const refresh = /* sql */ `create function learner_chains_refresh(tenant_ids uuid[], user_ids uuid[]) returns void language plpgsql as $fn$
+/** The day rollup's statement: the units of the links added and taken back (`gone`), summed per cell. */
+export const dayRollup = `insert into learner_chain_days as d (tenant_id, is_test, kind, day, other_day, n)
+  select tenant_id, is_test, kind, day, other_day, sum(n)
+  from (${dayUnits('added', 1)} union all ${dayUnits('gone', -1)}) units
+  group by 1, 2, 3, 4, 5 having sum(n) <> 0 order by 1, 2, 3, 4, 5
+  on conflict (tenant_id, is_test, kind, day, other_day) do update set n = d.n + excluded.n`;
+
+/**
+ * The refresh function: the links of the learners given recomputed, and the differences written,
+ * then each rollup statement fed from them (each reads the CTEs `added` and `gone`; all but the last
+ * run as data-modifying CTEs). Migration 023 replaces it with one more rollup.
+ * Statements of the body start with '; ' on a line of their own, so no line ends in a semicolon.
+ */
+export function chainsRefresh(create: 'create' | 'create or replace', rollups: readonly string[]): string {
+  const last = rollups.at(-1)!;
+  const before = rollups.slice(0, -1).map((r, i) => `,\n  rollup${i + 1} as (${r})`).join('');
+  return /* sql */ `${create} function learner_chains_refresh(tenant_ids uuid[], user_ids uuid[]) returns void language plpgsql as $fn$
 begin
   if user_ids is null then return
   ; end if
@@ -87,14 +102,11 @@ begin
     on conflict (tenant_id, award_id) do update set ${LINK_COLUMNS.filter((c) => c !== 'tenant_id' && c !== 'award_id').map((c) => `${c} = excluded.${c}`).join(', ')}),
   removed as (
     delete from award_links k using gone g
-    where k.tenant_id = g.tenant_id and k.award_id = g.award_id and not exists (select 1 from fresh f where f.award_id = g.award_id))
-  insert into learner_chain_days as d (tenant_id, is_test, kind, day, other_day, n)
-  select tenant_id, is_test, kind, day, other_day, sum(n)
-  from (${dayUnits('added', 1)} union all ${dayUnits('gone', -1)}) units
-  group by 1, 2, 3, 4, 5 having sum(n) <> 0 order by 1, 2, 3, 4, 5
-  on conflict (tenant_id, is_test, kind, day, other_day) do update set n = d.n + excluded.n
+    where k.tenant_id = g.tenant_id and k.award_id = g.award_id and not exists (select 1 from fresh f where f.award_id = g.award_id))${before}
+  ${last}
   ; end
 $fn$;`;
+}
 
 const chainColumns = `tenant_id, id, user_id, is_test, awarded_at, badge_id, revoked_at is null as live`;
 const trigger = (name: string, learners: string) => `create function ${name}() returns trigger language plpgsql as $fn$
@@ -145,7 +157,7 @@ create table learner_chain_days (
 -- the learners of a tenant with an expired award, whose chains the queries recount
 create index awards_expiry on awards (tenant_id, valid_until) include (user_id, is_test) where revoked_at is null and valid_until is not null;
 
-${refresh}
+${chainsRefresh('create', [dayRollup])}
 
 ${trigger('learner_chains_inserted', 'select distinct tenant_id, user_id from new_awards')}
 

@@ -22,6 +22,7 @@ import { sql as coarserRollups } from './019-coarser-rollups.js';
 import { sql as claimTimeHistogram } from './020-claim-time-histogram.js';
 import { sql as coveringScopeIndexes } from './021-covering-scope-indexes.js';
 import { sql as learnerChains } from './022-learner-chains.js';
+import { sql as pathwayLinkMonths } from './023-pathway-link-months.js';
 
 export interface Migration {
   version: number;
@@ -52,4 +53,5 @@ export const migrations: readonly Migration[] = [
   { version: 20, name: 'claim-time-histogram', sql: claimTimeHistogram },
   { version: 21, name: 'covering-scope-indexes', sql: coveringScopeIndexes },
   { version: 22, name: 'learner-chains', sql: learnerChains },
+  { version: 23, name: 'pathway-link-months', sql: pathwayLinkMonths },
 ];
