@@ -69,8 +69,10 @@ function monthParts(f: AwardFilter, range: { from: Date; to: Date }): [string, u
   if (firstMonth <= lastMonth) {
     const [first, last] = [p.add(new Date(firstMonth), '::timestamptz'), p.add(new Date(lastMonth), '::timestamptz')];
     if (firstMonth < lastMonth) {
+      // as dates from text: a timestamptz's date would be in the session's time zone
+      const month = (ms: number) => p.add(new Date(ms).toISOString().slice(0, 10), '::date');
       parts.push(`select pathway, badge_id, kind, prev_badge, sum(n)::int as n from pathway_link_months
-        where tenant_id = ${tenant} and not is_test and month >= ${first}::date and award_month < ${last}::date group by 1, 2, 3, 4`);
+        where tenant_id = ${tenant} and not is_test and month >= ${month(firstMonth)} and award_month < ${month(lastMonth)} group by 1, 2, 3, 4`);
     }
     parts.push(`select k.pathway, k.badge_id, u.kind, u.prev_badge, count(*)::int as n from award_links k cross join lateral ${pathwayUnitsOf('k', (at) => at)}
       where ${links} and k.awarded_at >= ${last} and k.awarded_at <= ${to} and u.applies and u.other >= ${first} group by 1, 2, 3, 4`);

@@ -5,7 +5,7 @@
 // totals and the timeline, and award_month_counts for a range's whole months per badge.
 import type { Queryable } from '../db/index.js';
 import { Params, scopedAwards, type AwardFilter } from './scoped-awards.js';
-import { inWholeMonths, maskOf, onPartialDays, onWholeDays, outsideWholeMonths, type BreakdownRow, type Window } from './windows.js';
+import { edgeMonthsOf, inWholeMonths, maskOf, onPartialDays, onWholeDays, outsideWholeMonths, type BreakdownRow, type Window } from './windows.js';
 
 /** The rollup rows (alias d) of the filter's scope. */
 function rollupScope(f: AwardFilter, p: Params): string {
@@ -28,8 +28,11 @@ const AWARD_UNIT = `1 as awarded, accepted::int as accepted, (accepted and share
   (accepted and shares > 0 and views > 0)::int as shared_viewed, shares, views, verifications, sent, failed,
   (hours < 1)::int as lt1h, (hours >= 1 and hours < 24)::int as h1to24, (hours >= 24 and hours <= 168)::int as d1to7, (hours > 168)::int as gt7d`;
 /** A rollup row (alias d) as a unit. */
-const ROLLUP_UNIT = `d.awarded, d.accepted, d.accepted_shared, d.accepted_public, d.shared_viewed, d.shares, d.views, d.verifications, d.sent, d.failed,
-  d.lt1h, d.h1to24, d.d1to7, d.gt7d`;
+const ROLLUP_UNIT_COLUMNS = ['awarded', 'accepted', 'accepted_shared', 'accepted_public', 'shared_viewed', 'shares', 'views', 'verifications', 'sent', 'failed',
+  'lt1h', 'h1to24', 'd1to7', 'gt7d'].map((c) => `d.${c}`);
+const ROLLUP_UNIT = ROLLUP_UNIT_COLUMNS.join(', ');
+/** A rollup row (alias d) taken back: its counters negated. */
+const NEGATED_ROLLUP_UNIT = ROLLUP_UNIT_COLUMNS.map((c) => `-${c}`).join(', ');
 
 /** The period as whole days since 1970-01-01, a Thursday: weeks start on the Monday 3 days before. */
 const periodOf = (weekly: boolean) => (weekly ? `(day - date '1970-01-01') - ((day - date '1970-01-01') % 7 + 10) % 7` : `day - date '1970-01-01'`);
@@ -83,22 +86,29 @@ export function rollupRepository(db: Queryable) {
 
     /**
      * The organisation's sums per badge × method of the range (grouped 1, mask 1, as breakdownRows):
-     * award_month_counts for its whole months, award_day_counts for its other whole days, the awards
-     * for its partial days.
+     * award_month_counts for its whole months, award_day_counts for its other whole days (or, where
+     * they are most of their month, that month's row less its other days), the awards for its
+     * partial days. A group whose units sum to no award has none in the range: it is left out.
      */
     async orgGroupRows(f: AwardFilter, range: Window): Promise<BreakdownRow[]> {
       const p = new Params();
       const cte = scopedAwards(f, p, { awarded: onPartialDays(range, p, 'a.awarded_at') });
+      const rows = (unit: string, table: string, where: string) => `select d.badge_id, d.module_id, d.course_id, d.method, ${unit} from ${table} d
+          where ${tenantScope(f, p)} and d.awarded <> 0 and ${where}`;
+      const edges = edgeMonthsOf(range);
+      const date = (day: string) => p.add(day, '::date');
+      const days = edges === null ? [rows(ROLLUP_UNIT, 'award_day_counts', `${onWholeDays(range, p, 'd.day')} and ${outsideWholeMonths(range, p, 'd.day')}`)]
+        : edges.flatMap((e) => (!e.complement ? [rows(ROLLUP_UNIT, 'award_day_counts', `d.day >= ${date(e.first)} and d.day <= ${date(e.last)}`)] : [
+          rows(ROLLUP_UNIT, 'award_month_counts', `d.month = ${date(e.month)}`),
+          rows(NEGATED_ROLLUP_UNIT, 'award_day_counts', `d.day >= ${date(e.month)} and d.day <= ${date(e.monthEnd)} and not (d.day >= ${date(e.first)} and d.day <= ${date(e.last)})`),
+        ]));
       return db.query<BreakdownRow>(`${cte}, units as (
           select badge_id, module_id, course_id, method, ${AWARD_UNIT} from scoped
           union all
-          select d.badge_id, d.module_id, d.course_id, d.method, ${ROLLUP_UNIT} from award_month_counts d
-          where ${tenantScope(f, p)} and d.awarded <> 0 and ${inWholeMonths(range, p, 'd.month')}
-          union all
-          select d.badge_id, d.module_id, d.course_id, d.method, ${ROLLUP_UNIT} from award_day_counts d
-          where ${tenantScope(f, p)} and d.awarded <> 0 and ${onWholeDays(range, p, 'd.day')} and ${outsideWholeMonths(range, p, 'd.day')})
+          ${rows(ROLLUP_UNIT, 'award_month_counts', inWholeMonths(range, p, 'd.month'))}
+          ${days.map((d) => `union all ${d}`).join('\n')})
         select 1 as grouped, 1 as mask, badge_id, module_id, course_id, method, null as period, ${SUMS}
-        from units group by badge_id, module_id, course_id, method`, p.values);
+        from units group by badge_id, module_id, course_id, method having sum(awarded) <> 0`, p.values);
     },
 
     /** Share events per channel and human views per source, of the awards of the range (the organisation's per tenant day). */

@@ -86,6 +86,32 @@ export function wholeMonthsOf(w: Window): { first: string | null; end: string | 
   return { first: first === null ? null : iso(first), end: end === null ? null : iso(end) };
 }
 
+/** A month's rows of award_month_counts are about as many as four days' of award_day_counts (at 1M awards: 3,900 and 1,100). */
+const MONTH_READS_AS_DAYS = 4;
+
+/**
+ * A window's whole days outside its whole months, per UTC month they lie in (at most its first and
+ * its last): the month's first and last day, the window's first and last day in it (YYYY-MM-DD), and whether to read them as the
+ * month's row less its other days, which reads fewer rows when they are most of the month. The
+ * window's whole days and months must be bounded (null otherwise).
+ */
+export function edgeMonthsOf(w: Window): Array<{ month: string; monthEnd: string; first: string; last: string; complement: boolean }> | null {
+  const d = wholeDaysOf(w);
+  if (!d) return [];
+  if (d.first === null || d.last === null) return null;
+  const m = wholeMonthsOf(w);
+  const [wholeFirst, wholeEnd] = m ? [Date.parse(m.first!), Date.parse(m.end!)] : [Infinity, Infinity];
+  const edges = [];
+  for (let start = monthStartOf(d.first * DAY); start <= d.last * DAY; start = firstMonthFrom(start + 1)) {
+    if (start >= wholeFirst && start < wholeEnd) continue;
+    const end = firstMonthFrom(start + 1) / DAY - 1; // the month's last day
+    const [first, last] = [Math.max(d.first, start / DAY), Math.min(d.last, end)];
+    const [inside, others] = [last - first + 1, end - start / DAY + 1 - (last - first + 1)];
+    edges.push({ month: isoDay(start / DAY), monthEnd: isoDay(end), first: isoDay(first), last: isoDay(last), complement: others + MONTH_READS_AS_DAYS < inside });
+  }
+  return edges;
+}
+
 /** "In one of the window's whole months", on a date column (a month's first day, or any day). */
 export function inWholeMonths(w: Window, p: Params, column: string): string {
   const m = wholeMonthsOf(w);

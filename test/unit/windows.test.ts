@@ -2,7 +2,7 @@
 // whole days (award_day_counts, tenant_day_counts), partial days (the awards).
 import { describe, expect, it } from 'vitest';
 import { Params } from '../../src/analytics/scoped-awards.js';
-import { inWholeMonths, outsideWholeMonths, wholeDaysOf, wholeMonthsOf, type Window } from '../../src/analytics/windows.js';
+import { edgeMonthsOf, firstMonthFrom, inWholeMonths, monthStartOf, outsideWholeMonths, wholeDaysOf, wholeMonthsOf, type Window } from '../../src/analytics/windows.js';
 
 const w = (from: string | null, to: string | null): Window => ({ name: 'w', from: from === null ? null : new Date(from), to: to === null ? null : new Date(to) });
 
@@ -38,5 +38,34 @@ describe('inWholeMonths and outsideWholeMonths', () => {
     expect([inWholeMonths(w(null, null), p, 'm'), outsideWholeMonths(w(null, null), p, 'd')]).toEqual(['true', 'false']);
     const none = w('2026-03-02T00:00:00.000Z', '2026-03-20T00:00:00.000Z');
     expect([inWholeMonths(none, p, 'm'), outsideWholeMonths(none, p, 'd')]).toEqual(['false', 'true']);
+  });
+});
+
+describe('edgeMonthsOf', () => {
+  it('gives the whole days outside the whole months per month, read as the month less its other days where they are most of it', () => {
+    // 2 December 16:40 to 1 December a year on: 3–31 December (29 of 31 days: the month less 1–2 December), and 1 December alone
+    expect(edgeMonthsOf(w('2025-12-02T16:40:00.000Z', '2026-12-02T16:40:00.000Z'))).toEqual([
+      { month: '2025-12-01', monthEnd: '2025-12-31', first: '2025-12-03', last: '2025-12-31', complement: true },
+      { month: '2026-12-01', monthEnd: '2026-12-31', first: '2026-12-01', last: '2026-12-01', complement: false },
+    ]);
+    // no whole month: the days of both months it touches (February of a leap year); half a month is read as days
+    expect(edgeMonthsOf(w('2028-02-20T00:00:00.000Z', '2028-03-05T00:00:00.000Z'))).toEqual([
+      { month: '2028-02-01', monthEnd: '2028-02-29', first: '2028-02-20', last: '2028-02-29', complement: false },
+      { month: '2028-03-01', monthEnd: '2028-03-31', first: '2028-03-01', last: '2028-03-04', complement: false },
+    ]);
+    // all but the first day of March (the awards keep microseconds: to its last millisecond is not to its end)
+    expect(edgeMonthsOf(w('2026-03-01T00:00:00.000Z', '2026-03-31T23:59:59.999Z'))).toEqual([
+      { month: '2026-03-01', monthEnd: '2026-03-31', first: '2026-03-01', last: '2026-03-30', complement: true },
+    ]);
+    // whole months only, no whole day, and open ends
+    expect(edgeMonthsOf(w('2026-03-01T00:00:00.000Z', '2026-05-01T00:00:00.000Z'))).toEqual([]);
+    expect(edgeMonthsOf(w('2026-03-02T05:00:00.000Z', '2026-03-02T06:00:00.000Z'))).toEqual([]);
+    expect(edgeMonthsOf(w(null, '2026-03-10T12:00:00.000Z'))).toBeNull();
+  });
+
+  it('finds month starts in UTC', () => {
+    expect(new Date(monthStartOf(Date.parse('2026-12-31T23:59:59.999Z'))).toISOString()).toBe('2026-12-01T00:00:00.000Z');
+    expect(new Date(firstMonthFrom(Date.parse('2026-12-01T00:00:00.000Z'))).toISOString()).toBe('2026-12-01T00:00:00.000Z');
+    expect(new Date(firstMonthFrom(Date.parse('2026-12-01T00:00:00.001Z'))).toISOString()).toBe('2027-01-01T00:00:00.000Z');
   });
 });
