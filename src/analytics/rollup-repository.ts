@@ -98,14 +98,15 @@ export function rollupRepository(db: Queryable) {
       const edges = edgeMonthsOf(range);
       const date = (day: string) => p.add(day, '::date');
       const days = edges === null ? [rows(ROLLUP_UNIT, 'award_day_counts', `${onWholeDays(range, p, 'd.day')} and ${outsideWholeMonths(range, p, 'd.day')}`)]
-        : edges.flatMap((e) => (!e.complement ? [rows(ROLLUP_UNIT, 'award_day_counts', `d.day >= ${date(e.first)} and d.day <= ${date(e.last)}`)] : [
-          rows(ROLLUP_UNIT, 'award_month_counts', `d.month = ${date(e.month)}`),
-          rows(NEGATED_ROLLUP_UNIT, 'award_day_counts', `d.day >= ${date(e.month)} and d.day <= ${date(e.monthEnd)} and not (d.day >= ${date(e.first)} and d.day <= ${date(e.last)})`),
-        ]));
+        : edges.map((e) => (!e.complement ? rows(ROLLUP_UNIT, 'award_day_counts', `d.day >= ${date(e.first)} and d.day <= ${date(e.last)}`)
+          : rows(NEGATED_ROLLUP_UNIT, 'award_day_counts', `d.day >= ${date(e.month)} and d.day <= ${date(e.monthEnd)} and not (d.day >= ${date(e.first)} and d.day <= ${date(e.last)})`)));
+      // the months read whole: the range's whole months, and the edge months read less their other days (one scan)
+      const complemented = (edges ?? []).filter((e) => e.complement).map((e) => date(e.month));
+      const months = complemented.length ? `(${inWholeMonths(range, p, 'd.month')} or d.month in (${complemented.join(', ')}))` : inWholeMonths(range, p, 'd.month');
       return db.query<BreakdownRow>(`${cte}, units as (
           select badge_id, module_id, course_id, method, ${AWARD_UNIT} from scoped
           union all
-          ${rows(ROLLUP_UNIT, 'award_month_counts', inWholeMonths(range, p, 'd.month'))}
+          ${rows(ROLLUP_UNIT, 'award_month_counts', months)}
           ${days.map((d) => `union all ${d}`).join('\n')})
         select 1 as grouped, 1 as mask, badge_id, module_id, course_id, method, null as period, ${SUMS}
         from units group by badge_id, module_id, course_id, method having sum(awarded) <> 0`, p.values);

@@ -15,6 +15,9 @@ export interface AnalyticsQuery extends Scope { scope: 'org' | 'course' | 'badge
 
 const DAY = 86_400_000;
 
+/** Code-point order: the answer's maps come by name, whatever order the plan gave their rows in. */
+const byName = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
 /** Every aggregate the answer is made of, queried at once (the pool runs them side by side on PostgreSQL). */
 async function gather(agg: AggregatesRepository, repo: ReturnType<typeof analyticsRepository>, q: AnalyticsQuery, f: AwardFilter) {
   const span = q.to.getTime() - q.from.getTime();
@@ -102,7 +105,7 @@ export function createAnalytics(deps: { db: Db; clock: Clock; rollups?: boolean 
       const overall = overallScores(scores);
       const byModule = sumBy(g.groups, (r) => r.module_id);
       const byCourse = sumBy(g.groups, (r) => r.course_id);
-      const channel = (kind: 'sharing' | 'viewing') => Object.fromEntries(g.channels.filter((r) => r.kind === kind).map((r) => [r.key, r.n]));
+      const channel = (kind: 'sharing' | 'viewing') => Object.fromEntries(g.channels.filter((r) => r.kind === kind).sort((x, y) => byName(x.key, y.key)).map((r) => [r.key, r.n]));
 
       return {
         drivers: drivers(g, scores),
@@ -124,12 +127,12 @@ export function createAnalytics(deps: { db: Db; clock: Clock; rollups?: boolean 
         badges: perBadge.map((b) => ({ ...b, overallScore: overall.get(b.badgeId) ?? null })),
         funnel: funnelOf(windowFacts(g.windowRows, g.earners, 'range').counts),
         distribution: {
-          awarding: Object.fromEntries([...sumBy(g.groups, (r) => r.method)].map(([m, c]) => [m, c.awarded])),
+          awarding: Object.fromEntries([...sumBy(g.groups, (r) => r.method)].sort(([x], [y]) => byName(x, y)).map(([m, c]) => [m, c.awarded])),
           sharing: channel('sharing'),
           viewing: channel('viewing'),
         },
         timeline: timelineOf(sumBy(g.periods, (r) => r.start), q.from, q.to),
-        courses: perCourseOf(new Map([...byCourse].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))),
+        courses: perCourseOf(new Map([...byCourse].sort(([x], [y]) => byName(x, y)))),
         alerts: alerts({ acceptance7d: rolling.acceptanceRate7d, acceptance30d: rolling.acceptanceRate30d, notificationFailureRate: current.notificationFailureRate }),
       };
     },

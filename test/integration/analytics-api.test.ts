@@ -75,6 +75,8 @@ describe('analytics API', () => {
     expect(r.distribution.awarding).toEqual({ api: 6 });
     expect(r.distribution.sharing).toEqual({ linkedin_profile: 1, x: 2, copy_link: 1 });
     expect(r.distribution.viewing).toEqual({ linkedin: 1, other: 1, direct: 1 });
+    // by name, whatever order the rows came in
+    expect([Object.keys(r.distribution.sharing), Object.keys(r.distribution.viewing)]).toEqual([['copy_link', 'linkedin_profile', 'x'], ['direct', 'linkedin', 'other']]);
     expect(r.allTime.awarded).toBe(7);
     expect(r.trends.awarded).toBe(6 - 1); // the previous ten days hold the Nov 2 award
     const m1 = r.modules.find((m: { gap: number }) => m.gap !== null && m.gap === 0.25);

@@ -65,6 +65,7 @@ describe('history import', () => {
     expect(a.kpis.notificationFailureRate).toBe(0.5);
     expect(a.kpis.timeToClaim.medianHours).toBe(14.5); // 5 h and 24 h
     expect(a.distribution.awarding).toEqual({ lms: 1, csv: 1, manual: 1 });
+    expect(Object.keys(a.distribution.awarding)).toEqual(['csv', 'lms', 'manual']);
     const withTest = await (await fetch(`${app.url}/api/v1/analytics?from=2026-10-01&to=2026-10-31&includeTest=true`, { headers: { authorization: `Bearer ${key}` } })).json();
     expect(withTest.kpis.awarded).toBe(4);
 
