@@ -10,7 +10,7 @@ import { buildApp, type BuiltApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { migrate, openPglite, openPostgres, type Db } from '../src/db/index.js';
 import { createLogger, limitHeapGrowth } from '../src/shared/index.js';
-import { benchAnalytics } from './analytics.js';
+import { benchAnalytics, measureAnalytics } from './analytics.js';
 import { benchIngest } from './ingest.js';
 import { benchIssuance } from './issuance.js';
 import { peakRss, type BenchResult } from './measure.js';
@@ -35,7 +35,24 @@ const which = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = which.length ? which : Object.keys(all);
 for (const name of selected) if (!(name in all)) throw new Error(`unknown benchmark: ${name} (known: ${Object.keys(all).join(', ')})`);
 
+// A history seeded once (`npm run admin -- seed` into a PostgreSQL database; at a million awards it
+// takes 35-45 minutes here) is measured again with BENCH_SEEDED_DATABASE_URL naming that database:
+// the analytics bench then times its largest tenant, seeds nothing and drops nothing.
+const seededUrl = process.env.BENCH_SEEDED_DATABASE_URL;
+if (seededUrl) {
+  all.analytics = async (b, db) => {
+    const tenant = await db.query<{ tenant_id: string }>('select tenant_id from awards group by 1 order by count(*) desc limit 1');
+    if (!tenant[0]) throw new Error('BENCH_SEEDED_DATABASE_URL names a database without awards');
+    return measureAnalytics(b, db, tenant[0].tenant_id, { days: env('BENCH_DAYS', 180), runs: env('BENCH_ANALYTICS_RUNS', 20) });
+  };
+  if (selected.some((name) => name !== 'analytics')) throw new Error('BENCH_SEEDED_DATABASE_URL measures the analytics bench alone: name it (npm run bench -- analytics)');
+}
+
 async function scratchDatabase(): Promise<{ db: Db; engine: string; drop(): Promise<void> }> {
+  if (seededUrl) {
+    const db = await openPostgres(seededUrl);
+    return { db, engine: `PostgreSQL, seeded (${seededUrl.replace(/\/\/[^@]*@/, '//')})`, drop: () => db.close() };
+  }
   const url = process.env.DATABASE_URL;
   if (!url) {
     // on disk in a scratch folder, as `npm start` keeps it in ./data: in memory, the database's
