@@ -1,7 +1,8 @@
 // Repeat earners and pathways (learners per step, next steps, pathway earners) as the analytics answer
 // gives them against the per-award computation (rollups: false), for a few learners with several
 // awards each: inserted in any order and transactions, then revoked, restored, moved, expired, deleted,
-// their badges moved between pathways. daily-rollup.test.ts has one learner per award: no chains.
+// their badges moved between pathways; also by transactions side by side (on PostgreSQL, on
+// connections of their own). daily-rollup.test.ts has one learner per award: no chains.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,17 +170,41 @@ async function apply(q: Queryable, w: World, ids: readonly string[], users: read
   }
 }
 
-async function play(q: Db, w: World, awards: readonly GenAward[], order: readonly Op[], chunks: readonly number[]) {
+/** What a writer meets when others write the same rows side by side, and retries: a deadlock, a unique key taken meanwhile. */
+const RETRIED = new Set(['40P01', '40001', '23505']);
+
+/**
+ * The operations in order, cut into transactions; `sideBySide`: all transactions at once (on
+ * PostgreSQL each on its own connection, with pauses between statements so that they interleave),
+ * each retried until it commits, as a writer would.
+ */
+async function play(q: Db, w: World, awards: readonly GenAward[], order: readonly Op[], chunks: readonly number[], { sideBySide = false } = {}) {
   const ids = awards.map(() => randomUUID());
   // one more than the awards name: the spare, whom awards are reassigned to
   const users = Array.from({ length: Math.max(...awards.map((a) => a.learner)) + 2 }, () => randomUUID());
   for (const id of users) await q.query('insert into users (tenant_id, id, platform_id, lms_user_id) values ($1, $2, $3, $4)', [w.tenantId, id, w.platformId, `u-${id}`]);
+  const batches: Op[][] = [];
   for (let i = 0, c = 0; i < order.length; c += 1) {
     const size = (chunks[c % chunks.length] ?? 0) + 1;
-    const batch = order.slice(i, i + size);
-    await q.transaction(async (tx) => { for (const op of batch) await apply(tx, w, ids, users, awards, op); });
+    batches.push(order.slice(i, i + size));
     i += size;
   }
+  const run = async (batch: readonly Op[], b: number) => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await q.transaction(async (tx) => {
+          for (const [k, op] of batch.entries()) {
+            if (sideBySide && q.kind === 'postgres') await tx.query('select pg_sleep($1)', [((b * 7 + k * 3) % 5) / 1000]);
+            await apply(tx, w, ids, users, awards, op);
+          }
+        });
+      } catch (err) {
+        if (attempt >= 20 || !RETRIED.has((err as { code?: string }).code ?? '')) throw err;
+      }
+    }
+  };
+  if (sideBySide) await Promise.all(batches.map(run));
+  else for (const [b, batch] of batches.entries()) await run(batch, b);
   return { ids, users };
 }
 
@@ -262,6 +287,18 @@ describe('repeat earners and pathways', () => {
     expect(seen.nextSteps).toBeGreaterThan(seen.queries / 5);
     expect(seen.pathwayRepeaters).toBeGreaterThan(seen.queries / 20);
     expect(seen.expired).toBeGreaterThan(25);
+  }, 120_000);
+
+  it('give it when the transactions that write the same learners run side by side', async () => {
+    const seen = noneSeen();
+    await fc.assert(fc.asyncProperty(arbHistory, fc.array(arbQuerySpec, { minLength: 3, maxLength: 3 }), async ([awards, order], specs) => {
+      const w = await newWorld(db);
+      // a transaction a statement: the most of them at once
+      await play(db, w, awards, order, [0], { sideBySide: true });
+      await check(w, specs, seen);
+    }), { numRuns: 30 });
+    expect(seen.repeaters).toBeGreaterThan(seen.queries / 8);
+    expect(seen.nextSteps).toBeGreaterThan(seen.queries / 6);
   }, 120_000);
 
   it('give it when the awards arrive newest first, one a statement, and after a learner\'s middle award is deleted', async () => {
