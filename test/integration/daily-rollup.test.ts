@@ -12,6 +12,7 @@ import { claimBucketOf, migrate, migrations, type Db, type Queryable } from '../
 import { recordEvent, type EventType } from '../../src/events/index.js';
 import { fixedClock } from '../../src/shared/index.js';
 import { createEmptyDb, createTestDb, type TestDb } from '../support/db.js';
+import { newRollupWorld, type RollupWorld } from '../support/rollup-world.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -40,27 +41,11 @@ afterAll(async () => {
 
 // ---- a tenant made in plain SQL: two courses, three modules with a badge each, a status list ----
 
-interface World { tenantId: string; platformId: string; listId: string; badges: Array<{ id: string; courseId: string; moduleId: string }> }
+type World = RollupWorld;
 let statusIndex = 0;
-
-async function newWorld(q: Queryable): Promise<World> {
-  const [tenantId, platformId, listId] = [randomUUID(), randomUUID(), randomUUID()];
-  await q.query('insert into tenants (tenant_id, name) values ($1, $2)', [tenantId, 'Rollup College']);
-  await q.query(`insert into platforms (tenant_id, id, issuer, client_id, auth_url, token_url, jwks_url, ltijs_kid)
-    values ($1, $2, $3, 'client', 'https://lms.example/auth', 'https://lms.example/token', 'https://lms.example/jwks', $4)`, [tenantId, platformId, `https://lms-${platformId}.example`, `kid-${platformId}`]);
-  await q.query('insert into status_lists (tenant_id, id, size, bits) values ($1, $2, 8, $3)', [tenantId, listId, Buffer.alloc(1)]);
-  const courses = [randomUUID(), randomUUID()];
-  for (const id of courses) await q.query('insert into courses (tenant_id, id, platform_id, lms_context_id) values ($1, $2, $3, $4)', [tenantId, id, platformId, `ctx-${id}`]);
-  const badges: World['badges'] = [];
-  for (const [i, courseId] of [courses[0]!, courses[0]!, courses[1]!].entries()) {
-    const moduleId = randomUUID();
-    const id = randomUUID();
-    await q.query('insert into modules (tenant_id, id, course_id, title, position) values ($1, $2, $3, $4, $5)', [tenantId, moduleId, courseId, `Module ${i + 1}`, i]);
-    await q.query('insert into badges (tenant_id, id, course_id, module_id, name) values ($1, $2, $3, $4, $5)', [tenantId, id, courseId, moduleId, `Badge ${i + 1}`]);
-    badges.push({ id, courseId, moduleId });
-  }
-  return { tenantId, platformId, listId, badges };
-}
+const newWorld = (q: Queryable) => newRollupWorld(q, 'Rollup College', [
+  { course: 0, position: 0, label: '1' }, { course: 0, position: 1, label: '2' }, { course: 1, position: 2, label: '3' },
+]);
 
 // ---- generated histories ----
 

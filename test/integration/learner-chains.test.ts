@@ -11,6 +11,7 @@ import { createAnalytics, type AnalyticsQuery, type AnalyticsResult } from '../.
 import { migrate, migrations, type Db, type Queryable } from '../../src/db/index.js';
 import { fixedClock } from '../../src/shared/index.js';
 import { createEmptyDb, createTestDb, type TestDb } from '../support/db.js';
+import { newRollupWorld, type RollupWorld } from '../support/rollup-world.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -39,27 +40,10 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-interface World { tenantId: string; platformId: string; listId: string; badges: Array<{ id: string; courseId: string; moduleId: string }> }
+type World = RollupWorld;
 let statusIndex = 0;
 
-async function newWorld(q: Queryable): Promise<World> {
-  const [tenantId, platformId, listId] = [randomUUID(), randomUUID(), randomUUID()];
-  await q.query('insert into tenants (tenant_id, name) values ($1, $2)', [tenantId, 'Chain College']);
-  await q.query(`insert into platforms (tenant_id, id, issuer, client_id, auth_url, token_url, jwks_url, ltijs_kid)
-    values ($1, $2, $3, 'client', 'https://lms.example/auth', 'https://lms.example/token', 'https://lms.example/jwks', $4)`, [tenantId, platformId, `https://lms-${platformId}.example`, `kid-${platformId}`]);
-  await q.query('insert into status_lists (tenant_id, id, size, bits) values ($1, $2, 8, $3)', [tenantId, listId, Buffer.alloc(1)]);
-  const courses = [randomUUID(), randomUUID()];
-  for (const id of courses) await q.query('insert into courses (tenant_id, id, platform_id, lms_context_id) values ($1, $2, $3, $4)', [tenantId, id, platformId, `ctx-${id}`]);
-  const badges: World['badges'] = [];
-  for (const [i, b] of BADGES.entries()) {
-    const [moduleId, id, courseId] = [randomUUID(), randomUUID(), courses[b.course]!];
-    const name = `${'AB'[b.course]}${b.position + 1}`;
-    await q.query('insert into modules (tenant_id, id, course_id, title, position) values ($1, $2, $3, $4, $5)', [tenantId, moduleId, courseId, `Module ${name}`, b.position]);
-    await q.query('insert into badges (tenant_id, id, course_id, module_id, name, pathway) values ($1, $2, $3, $4, $5, $6)', [tenantId, id, courseId, moduleId, `Badge ${name}`, b.pathway]);
-    badges[i] = { id, courseId, moduleId };
-  }
-  return { tenantId, platformId, listId, badges };
-}
+const newWorld = (q: Queryable) => newRollupWorld(q, 'Chain College', BADGES.map((b) => ({ ...b, label: `${'AB'[b.course]}${b.position + 1}` })));
 
 // ---- generated histories: per learner, one award at most of each badge (one per module and learner) ----
 
