@@ -10,7 +10,11 @@ export type ChainKind = 'live1' | 'live2';
 /** Window w's units of a kind: `all` of its awards, `inside` those whose link's other end is in it too. */
 export interface ChainUnits { w: number; kind: ChainKind; all: number; inside: number }
 
-/** Per pathway step (and step before, when it lies in the range): awards, and first and second live awards of a learner in the range. */
+/**
+ * Per pathway step (and step before, when it lies in the range): awards, and first and second live
+ * awards of a learner in the range. `firsts` and `seconds` mean something only summed per pathway:
+ * the two ways of counting put them on different rows of a step.
+ */
 export interface PathwayLinkRow { pathway: string; badge_id: string; prev_badge_id: string | null; n: number; firsts: number; seconds: number }
 
 /**
@@ -122,7 +126,7 @@ export function chainRepository(db: Queryable) {
       const p = new Params();
       const from = p.add(range.from, '::timestamptz');
       const where = [`k.tenant_id = ${p.add(f.tenantId)}`, 'not k.is_test', 'k.pathway is not null', `k.awarded_at >= ${from}`, `k.awarded_at <= ${p.add(range.to, '::timestamptz')}`,
-        ...(learners ? [`k.user_id = any(${p.add(learners, '::uuid[]')})`] : [])];
+        `k.user_id = any(${p.add(learners, '::uuid[]')})`];
       return db.query<PathwayLinkRow>(`select k.pathway, k.badge_id, case when k.step_prev_at >= ${from} then k.step_prev_badge end as prev_badge_id, count(*)::int as n,
           count(*) filter (where k.live and (k.pw_prev_at is null or k.pw_prev_at < ${from}))::int as firsts,
           count(*) filter (where k.live and k.pw_prev_at >= ${from} and (k.pw_prev2_at is null or k.pw_prev2_at < ${from}))::int as seconds

@@ -2,7 +2,8 @@
 // the whole UTC days of each window, and from the awards (scoped-awards.ts) for the partial days at
 // its edges: the sums of the per-award pass, for a filter without status (a status depends on now).
 // A course or a badge reads its day rows; the organisation reads tenant_day_counts for the window
-// totals and the timeline, and award_month_counts for a range's whole months per badge.
+// totals and the timeline, and award_month_counts for a range's whole months per badge (and for an
+// edge month it holds most of, less that month's other days).
 import type { Queryable } from '../db/index.js';
 import { Params, scopedAwards, type AwardFilter } from './scoped-awards.js';
 import { edgeMonthsOf, inWholeMonths, maskOf, onPartialDays, onWholeDays, outsideWholeMonths, type BreakdownRow, type Window } from './windows.js';

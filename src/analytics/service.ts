@@ -15,7 +15,7 @@ export interface AnalyticsQuery extends Scope { scope: 'org' | 'course' | 'badge
 
 const DAY = 86_400_000;
 
-/** Code-point order: the answer's maps come by name, whatever order the plan gave their rows in. */
+/** Code-unit order (the keys are ASCII): the answer's maps come by name, whatever order the plan gave their rows in. */
 const byName = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 
 /** Every aggregate the answer is made of, queried at once (the pool runs them side by side on PostgreSQL). */

@@ -53,7 +53,7 @@ describe('edgeMonthsOf', () => {
       { month: '2028-02-01', monthEnd: '2028-02-29', first: '2028-02-20', last: '2028-02-29', complement: false },
       { month: '2028-03-01', monthEnd: '2028-03-31', first: '2028-03-01', last: '2028-03-04', complement: false },
     ]);
-    // all but the first day of March (the awards keep microseconds: to its last millisecond is not to its end)
+    // all but the last day of March (the awards keep microseconds: to its last millisecond is not to its end)
     expect(edgeMonthsOf(w('2026-03-01T00:00:00.000Z', '2026-03-31T23:59:59.999Z'))).toEqual([
       { month: '2026-03-01', monthEnd: '2026-03-31', first: '2026-03-01', last: '2026-03-30', complement: true },
     ]);

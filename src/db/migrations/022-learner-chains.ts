@@ -21,7 +21,7 @@
 // (pairs: live1 units with both ends in W; triples: live2 units so), which a learner with k ≥ 1
 // awards in W makes k − (k − 1) = 1 and (k − 1) − max(k − 2, 0). At a million awards that is 86,000
 // day pairs (measured), where there are 250,000 learners; per pathway, day pairs hardly compress
-// (about one award each), so pathways keep the pass over award_links. The partial days at a window's edges
+// (about one award each), so pathways keep the pass over award_links (until 023's months). The partial days at a window's edges
 // are counted from award_links (src/analytics/chain-repository.ts); expiry depends on now and is
 // corrected there per learner with an expired award.
 //
