@@ -58,34 +58,40 @@ function windowParts(f: AwardFilter, w: Window, i: number, p: Params, learners?:
 interface PathwayUnitsRow { pathway: string; badge_id: string; kind: PathwayUnitKind; prev_badge: string; n: number }
 
 /**
- * The range's pathway units ("x ≥ F and t ≤ T", see migration 023) per step, kind and step before:
- * the whole months' cells (x from the first month start at or after F, t before the start of T's
- * month), the awards of T's month up to T with x from that first month start, and the links with x
- * between F and it, per unit from the index on its x.
+ * The range's pathway units ("x ≥ F and t ≤ T", see migration 023) per step, kind and step before,
+ * counted from a month start G next to F: the whole months' cells (x from G, t before the start of
+ * T's month), the awards of T's month up to T with x from G, and the links with x between F and G,
+ * per unit from the index on its x: added where G is the first month start after F, taken back
+ * where it is the start of F's own month, whichever leaves fewer days between them (a range from
+ * 2 December reads 1 December's links, not 2–31 December's).
  */
 function monthParts(f: AwardFilter, range: { from: Date; to: Date }): [string, unknown[]] {
   const p = new Params();
-  const [firstMonth, lastMonth] = [firstMonthFrom(range.from.getTime()), monthStartOf(range.to.getTime())];
+  const F = range.from.getTime();
+  const [after, before] = [firstMonthFrom(F), monthStartOf(F)];
+  const G = after - F <= F - before ? after : before;
+  const lastMonth = monthStartOf(range.to.getTime());
   const tenant = p.add(f.tenantId);
   const to = p.add(range.to, '::timestamptz');
   const links = `k.tenant_id = ${tenant} and not k.is_test and k.pathway is not null`;
   const parts: string[] = [];
-  if (firstMonth <= lastMonth) {
-    const [first, last] = [p.add(new Date(firstMonth), '::timestamptz'), p.add(new Date(lastMonth), '::timestamptz')];
-    if (firstMonth < lastMonth) {
+  if (G <= lastMonth) {
+    const [first, last] = [p.add(new Date(G), '::timestamptz'), p.add(new Date(lastMonth), '::timestamptz')];
+    if (G < lastMonth) {
       // as dates from text: a timestamptz's date would be in the session's time zone
       const month = (ms: number) => p.add(new Date(ms).toISOString().slice(0, 10), '::date');
       parts.push(`select pathway, badge_id, kind, prev_badge, sum(n)::int as n from pathway_link_months
-        where tenant_id = ${tenant} and not is_test and month >= ${month(firstMonth)} and award_month < ${month(lastMonth)} group by 1, 2, 3, 4`);
+        where tenant_id = ${tenant} and not is_test and month >= ${month(G)} and award_month < ${month(lastMonth)} group by 1, 2, 3, 4`);
     }
     parts.push(`select k.pathway, k.badge_id, u.kind, u.prev_badge, count(*)::int as n from award_links k cross join lateral ${pathwayUnitsOf('k', (at) => at)}
       where ${links} and k.awarded_at >= ${last} and k.awarded_at <= ${to} and u.applies and u.other >= ${first} group by 1, 2, 3, 4`);
   }
-  if (range.from.getTime() < firstMonth) {
-    const [from, first] = [p.add(range.from, '::timestamptz'), p.add(new Date(firstMonth), '::timestamptz')];
+  if (G !== F) {
+    const [low, high] = G > F ? [F, G] : [G, F];
+    const [from, until] = [p.add(new Date(low), '::timestamptz'), p.add(new Date(high), '::timestamptz')];
     for (const u of PATHWAY_UNITS) {
-      parts.push(`select k.pathway, k.badge_id, '${u.kind}' as kind, ${prevBadgeOf('k', u)} as prev_badge, count(*)::int as n from award_links k
-        where ${links} and k.${u.other} >= ${from} and k.${u.other} < ${first} and k.awarded_at <= ${to}${u.only ? ` and k.${u.only}` : ''} group by 1, 2, 4`);
+      parts.push(`select k.pathway, k.badge_id, '${u.kind}' as kind, ${prevBadgeOf('k', u)} as prev_badge, ${G > F ? '' : '-'}count(*)::int as n from award_links k
+        where ${links} and k.${u.other} >= ${from} and k.${u.other} < ${until} and k.awarded_at <= ${to}${u.only ? ` and k.${u.only}` : ''} group by 1, 2, 4`);
     }
   }
   return [`select pathway, badge_id, kind, prev_badge, sum(n)::int as n from (${parts.join('\n union all ')}) parts group by 1, 2, 3, 4`, p.values];

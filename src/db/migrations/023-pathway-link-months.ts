@@ -14,11 +14,11 @@
 // and then, for the range's pathway rows (src/analytics/chain-repository.ts):
 //   learners of a step  = award − Σ step   (those whose step before is in range: per next step)
 //   first live awards   = live − path1,    second live awards = path1 − path2.
-// The whole months answer "x ≥ F and t ≤ T" where F's month is whole (x on or after the first month
-// start at or after F) and T's month is not reached (t before the start of T's month); award_links
-// answers the rest: awards of T's month up to T, and links whose x lies between F and that first month
-// start (three partial indexes find them by x). At a million awards a year: one row per badge pair ×
-// month pair with an award, against 488k links.
+// The whole months answer "x ≥ G and t ≤ T" for a month start G next to F (x on or after G) where
+// T's month is not reached (t before the start of T's month); award_links answers the rest: awards
+// of T's month up to T, and the links whose x lies between F and G, added or taken back (three
+// partial indexes find them by x). At a million awards a year: one row per badge pair × month pair
+// with an award, against 488k links.
 //
 // learner_chains_refresh (022) is replaced by one that feeds this rollup too, from the same
 // differences of links it already writes, so that the months follow every change as the days do.
