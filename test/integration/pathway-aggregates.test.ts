@@ -80,6 +80,8 @@ describe('pathways', () => {
       }
       if ((want.repeatEarnerRate ?? 0) > 0) repeaters += 1;
     }), { numRuns: 60 });
-    expect(repeaters).toBeGreaterThan(10);
+    // The runs must reach repeat earners at all; about 16 of 60 do (the fewest in 5,000 seeds: 7),
+    // so 5 fails only if the generator stops making them (by chance about once in 14,000 runs).
+    expect(repeaters).toBeGreaterThanOrEqual(5);
   });
 });
