@@ -41,22 +41,26 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
     const signingKey = signing === 'inline' ? await deps.credentials.keys.activeKey(tenantId, 'RS256') : null;
     const now = deps.clock.now();
 
+    const existing = await repo.existingAwards(deps.db, tenantId, requests.flatMap((r) => {
+      const c = contexts.badges.get(r.badgeId);
+      return c ? [{ courseId: c.courseId, moduleId: c.moduleId, userId: r.userId }] : [];
+    }));
+    // Within the batch, the first request for a key issues it; later ones are duplicates.
+    const fresh = new Map<string, { req: Omit<IssueRequest, 'tenantId'>; ctx: IssueContext }>();
+    for (const r of requests) {
+      const badge = contexts.badges.get(r.badgeId);
+      const learner = contexts.learners.get(r.userId);
+      if (!badge || !learner) continue;
+      const key = keyOf(badge, r.userId);
+      if (!existing.has(key) && !fresh.has(key)) fresh.set(key, { req: r, ctx: { ...contexts.issuer, badge, learner } });
+    }
+    const entries = [...fresh.values()];
+    // Status entries are taken in a transaction of their own: the status list's row is locked only
+    // while its counter moves, where inside the batch's transaction it held every other batch of
+    // the tenant until the commit. A batch that fails leaves its entries unused, as a race lost does.
+    const statuses = entries.length ? await deps.db.transaction((tx) => deps.credentials.statusLists.allocateMany(tx, tenantId, entries.length)) : [];
+
     const outcome = await deps.db.transaction(async (tx) => {
-      const existing = await repo.existingAwards(tx, tenantId, requests.flatMap((r) => {
-        const c = contexts.badges.get(r.badgeId);
-        return c ? [{ courseId: c.courseId, moduleId: c.moduleId, userId: r.userId }] : [];
-      }));
-      // Within the batch, the first request for a key issues it; later ones are duplicates.
-      const fresh = new Map<string, { req: Omit<IssueRequest, 'tenantId'>; ctx: IssueContext }>();
-      for (const r of requests) {
-        const badge = contexts.badges.get(r.badgeId);
-        const learner = contexts.learners.get(r.userId);
-        if (!badge || !learner) continue;
-        const key = keyOf(badge, r.userId);
-        if (!existing.has(key) && !fresh.has(key)) fresh.set(key, { req: r, ctx: { ...contexts.issuer, badge, learner } });
-      }
-      const entries = [...fresh.values()];
-      const statuses = await deps.credentials.statusLists.allocateMany(tx, tenantId, entries.length);
       const rows = entries.map(({ req, ctx }, i) => {
         const awardedAt = req.awardedAt ?? now;
         const validUntil = ctx.badge.validForDays ? new Date(awardedAt.getTime() + ctx.badge.validForDays * 86_400_000) : null;

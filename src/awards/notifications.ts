@@ -57,7 +57,7 @@ export function createNotifier(deps: { db: Db; mailer: Mailer | null; secretKey:
       await tx.query(
         `insert into notifications (tenant_id, id, award_id, kind, recipient, sealed_payload, next_attempt_at, created_at)
          select $1, x.id, x.award_id, x.kind, x.recipient, x.sealed_payload, $3, $3
-         from jsonb_to_recordset($2::jsonb) as x(id uuid, award_id uuid, kind text, recipient text, sealed_payload text)`,
+         from json_to_recordset($2::json) as x(id uuid, award_id uuid, kind text, recipient text, sealed_payload text)`,
         [tenantId, JSON.stringify(items.map((i) => ({
           id: newId(), award_id: i.awardId, kind: i.reminder ? 'reminder' : 'claim', recipient: i.email, sealed_payload: box.seal(JSON.stringify({ claimToken: i.claimToken })),
         }))), deps.clock.now()],

@@ -148,9 +148,11 @@ export function awardRepository(db: Queryable) {
     async existingAwards(q: Queryable, tenantId: string, keys: Array<{ courseId: string; moduleId: string; userId: string }>): Promise<Map<string, Award>> {
       if (keys.length === 0) return new Map();
       const rows = await q.query<AwardRow>(
-        `select a.* from awards a join unnest($2::uuid[], $3::uuid[], $4::uuid[]) as k(course_id, module_id, user_id)
-           on a.course_id = k.course_id and a.module_id = k.module_id and a.user_id = k.user_id
-         where a.tenant_id = $1`,
+        // One probe of the learner-and-module key per requested key (`limit 1` keeps the lookup a
+        // nested loop): joined plainly, the planner hashed the tenant's every award for each batch,
+        // a cost that grew with the table (45 ms of a 1,000-completion batch at 20,000 awards).
+        `select a.* from unnest($2::uuid[], $3::uuid[], $4::uuid[]) as k(course_id, module_id, user_id)
+         cross join lateral (select * from awards a where a.tenant_id = $1 and a.course_id = k.course_id and a.module_id = k.module_id and a.user_id = k.user_id limit 1) a`,
         [tenantId, keys.map((k) => k.courseId), keys.map((k) => k.moduleId), keys.map((k) => k.userId)]);
       return new Map(rows.map((r) => [`${r.course_id}:${r.module_id}:${r.user_id}`, toAward(r)]));
     },
@@ -164,7 +166,7 @@ export function awardRepository(db: Queryable) {
            recipient_salt, status_list_id, status_index, credential_jwt, credential_claims, claim_token_hash, claim_expires_at)
          select $1, x.id, x.badge_id, x.course_id, x.module_id, x.user_id, x.method, x.is_test, x.awarded_at, x.valid_until,
            x.salt, x.status_list_id, x.status_index, x.jwt, x.claims, x.claim_token_hash, x.claim_expires_at
-         from jsonb_to_recordset($2::jsonb) as x(id uuid, badge_id uuid, course_id uuid, module_id uuid, user_id uuid, method text,
+         from json_to_recordset($2::json) as x(id uuid, badge_id uuid, course_id uuid, module_id uuid, user_id uuid, method text,
            is_test boolean, awarded_at timestamptz, valid_until timestamptz, salt text, status_list_id uuid, status_index integer,
            jwt text, claims json, claim_token_hash text, claim_expires_at timestamptz)
          on conflict (tenant_id, course_id, module_id, user_id) do nothing
@@ -187,7 +189,7 @@ export function awardRepository(db: Queryable) {
       await q.query(
         `insert into events (tenant_id, course_id, module_id, badge_id, award_id, learner_id, type, channel, occurred_at)
          select $1, x.course_id, x.module_id, x.badge_id, x.award_id, x.learner_id, 'awarded', x.method, x.awarded_at
-         from jsonb_to_recordset($2::jsonb) as x(course_id uuid, module_id uuid, badge_id uuid, award_id uuid, learner_id uuid, method text, awarded_at timestamptz)`,
+         from json_to_recordset($2::json) as x(course_id uuid, module_id uuid, badge_id uuid, award_id uuid, learner_id uuid, method text, awarded_at timestamptz)`,
         [tenantId, JSON.stringify(awards.map((a) => ({ course_id: a.courseId, module_id: a.moduleId, badge_id: a.badgeId, award_id: a.id, learner_id: a.userId, method: a.method, awarded_at: a.awardedAt.toISOString() })))]);
     },
 
@@ -238,14 +240,17 @@ export function awardRepository(db: Queryable) {
 
     /**
      * Stores VC-JWTs of queued awards; an award signed meanwhile (by a reader, another server) keeps
-     * its token. Either way the awards leave the queue.
+     * its token. Either way the awards leave the queue. Each award is found by its key and its token
+     * by its place in the batch: joined to the batch instead, the planner (its statistics taken when
+     * every award was signed) believed one row unsigned and compared every unsigned row with every
+     * token, 250,000 comparisons for 500 awards.
      */
     async storeSigned(items: ReadonlyArray<{ id: string; jwt: string }>): Promise<number> {
       if (items.length === 0) return 0;
       const rows = await db.query<{ id: string }>(
         `with signed as (
-           update awards a set credential_jwt = x.jwt, credential_claims = null
-           from unnest($1::uuid[], $2::text[]) as x(id, jwt) where a.id = x.id and a.credential_jwt is null returning a.id
+           update awards a set credential_jwt = ($2::text[])[array_position($1::uuid[], a.id)], credential_claims = null
+           where a.id = any($1::uuid[]) and a.credential_jwt is null returning a.id
          ), dequeued as (delete from award_signing_queue where award_id = any($1::uuid[]))
          select id from signed`,
         [items.map((i) => i.id), items.map((i) => i.jwt)]);

@@ -40,7 +40,7 @@ export function completionRepository(db: Queryable) {
       const rows = await db.query<{ id: string; platform_id: string; lms_user_id: string }>(
         `insert into users (tenant_id, id, platform_id, lms_user_id, email, name, is_test)
          select $1, x.id, x.platform_id, x.lms_user_id, x.email, x.name, x.is_test
-         from jsonb_to_recordset($2::jsonb) as x(id uuid, platform_id uuid, lms_user_id text, email text, name text, is_test boolean)
+         from json_to_recordset($2::json) as x(id uuid, platform_id uuid, lms_user_id text, email text, name text, is_test boolean)
          on conflict (tenant_id, platform_id, lms_user_id) do update
            set email = coalesce(users.email, excluded.email), name = coalesce(users.name, excluded.name), is_test = users.is_test or excluded.is_test
          returning id, platform_id, lms_user_id`,
@@ -54,7 +54,7 @@ export function completionRepository(db: Queryable) {
       await q.query(
         `insert into completions (tenant_id, id, course_id, module_id, user_id, score, max_score, completed_at, source, qualifies, award_id)
          select $1, x.id, x.course_id, x.module_id, x.user_id, x.score, x.max_score, x.completed_at, x.source, x.qualifies, x.award_id
-         from jsonb_to_recordset($2::jsonb) as x(id uuid, course_id uuid, module_id uuid, user_id uuid, score numeric, max_score numeric,
+         from json_to_recordset($2::json) as x(id uuid, course_id uuid, module_id uuid, user_id uuid, score numeric, max_score numeric,
            completed_at timestamptz, source text, qualifies boolean, award_id uuid)`,
         [tenantId, JSON.stringify(rows.map((r) => ({ id: r.id, course_id: r.courseId, module_id: r.moduleId, user_id: r.userId, score: r.score, max_score: r.maxScore, completed_at: r.completedAt, source: r.source, qualifies: r.qualifies, award_id: r.awardId })))],
       );

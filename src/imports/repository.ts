@@ -53,7 +53,7 @@ export function importRepository(db: Queryable) {
       const rows = await db.query<{ id: string; platform_id: string; lms_user_id: string }>(
         `insert into users (tenant_id, id, platform_id, lms_user_id, is_test)
          select $1, x.id, x.platform_id, x.lms_user_id, x.is_test
-         from jsonb_to_recordset($2::jsonb) as x(id uuid, platform_id uuid, lms_user_id text, is_test boolean)
+         from json_to_recordset($2::json) as x(id uuid, platform_id uuid, lms_user_id text, is_test boolean)
          on conflict (tenant_id, platform_id, lms_user_id) do update set is_test = users.is_test or excluded.is_test
          returning id, platform_id, lms_user_id`,
         [tenantId, JSON.stringify([...unique.values()].map((l) => ({ id: newId(), platform_id: l.platformId, lms_user_id: l.lmsUserId, is_test: l.isTest })))]);
@@ -63,7 +63,7 @@ export function importRepository(db: Queryable) {
       if (items.length === 0) return;
       await q.query(
         `update awards a set external_id = x.external_id, accepted_at = x.accepted_at, revoked_at = x.revoked_at, is_public = x.is_public
-         from jsonb_to_recordset($2::jsonb) as x(id uuid, external_id text, accepted_at timestamptz, revoked_at timestamptz, is_public boolean)
+         from json_to_recordset($2::json) as x(id uuid, external_id text, accepted_at timestamptz, revoked_at timestamptz, is_public boolean)
          where a.tenant_id = $1 and a.id = x.id`,
         [tenantId, JSON.stringify(items.map((i) => ({ id: i.awardId, external_id: i.externalId, accepted_at: i.acceptedAt, revoked_at: i.revokedAt, is_public: i.isPublic })))]);
     },
@@ -74,7 +74,7 @@ export function importRepository(db: Queryable) {
         await q.query(
           `insert into events (tenant_id, course_id, module_id, badge_id, award_id, learner_id, type, channel, is_bot, occurred_at, metadata)
            select $1, x.course_id, x.module_id, x.badge_id, x.award_id, x.learner_id, x.type, x.channel, x.is_bot, x.occurred_at, x.metadata
-           from jsonb_to_recordset($2::jsonb) as x(course_id uuid, module_id uuid, badge_id uuid, award_id uuid, learner_id uuid, type text,
+           from json_to_recordset($2::json) as x(course_id uuid, module_id uuid, badge_id uuid, award_id uuid, learner_id uuid, type text,
              channel text, is_bot boolean, occurred_at timestamptz, metadata jsonb)`,
           [tenantId, JSON.stringify(rows.map((e) => ({
             course_id: e.courseId, module_id: e.moduleId, badge_id: e.badgeId, award_id: e.awardId, learner_id: e.learnerId, type: e.type,

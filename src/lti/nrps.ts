@@ -30,7 +30,7 @@ export function createRosterSync(deps: { db: Db; provider: LtijsProvider; logger
         });
         const users = await tx.query<{ id: string; lms_user_id: string }>(
           `insert into users (tenant_id, id, platform_id, lms_user_id, name, email, is_test)
-           select $1, x.id, $2, x.lms_user_id, x.name, x.email, x.is_test from jsonb_to_recordset($3::jsonb) as x(id uuid, lms_user_id text, name text, email text, is_test boolean)
+           select $1, x.id, $2, x.lms_user_id, x.name, x.email, x.is_test from json_to_recordset($3::json) as x(id uuid, lms_user_id text, name text, email text, is_test boolean)
            on conflict (tenant_id, platform_id, lms_user_id) do update set name = coalesce(excluded.name, users.name), email = coalesce(excluded.email, users.email)
            returning id, lms_user_id`,
           [c.tenantId, c.platform.id, JSON.stringify(people)],
@@ -39,7 +39,7 @@ export function createRosterSync(deps: { db: Db; provider: LtijsProvider; logger
         // Enrolment roles come from the roster; a launch later refines them for that user.
         await tx.query(
           `insert into enrolments (tenant_id, course_id, user_id, roles)
-           select $1, $2, x.user_id, x.roles from jsonb_to_recordset($3::jsonb) as x(user_id uuid, roles text[])
+           select $1, $2, x.user_id, x.roles from json_to_recordset($3::json) as x(user_id uuid, roles text[])
            on conflict (course_id, user_id) do update set roles = excluded.roles`,
           [c.tenantId, courseId, JSON.stringify(people.map((p) => ({ user_id: idOf.get(String(p.lms_user_id)), roles: p.roles })))],
         );
