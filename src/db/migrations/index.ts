@@ -23,6 +23,7 @@ import { sql as claimTimeHistogram } from './020-claim-time-histogram.js';
 import { sql as coveringScopeIndexes } from './021-covering-scope-indexes.js';
 import { sql as learnerChains } from './022-learner-chains.js';
 import { sql as pathwayLinkMonths } from './023-pathway-link-months.js';
+import { sql as awardKeys } from './024-award-keys.js';
 
 export interface Migration {
   version: number;
@@ -54,4 +55,5 @@ export const migrations: readonly Migration[] = [
   { version: 21, name: 'covering-scope-indexes', sql: coveringScopeIndexes },
   { version: 22, name: 'learner-chains', sql: learnerChains },
   { version: 23, name: 'pathway-link-months', sql: pathwayLinkMonths },
+  { version: 24, name: 'award-keys', sql: awardKeys },
 ];
