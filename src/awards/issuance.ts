@@ -55,12 +55,12 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
       if (!existing.has(key) && !fresh.has(key)) fresh.set(key, { req: r, ctx: { ...contexts.issuer, badge, learner } });
     }
     const entries = [...fresh.values()];
-    // Status entries are taken in a transaction of their own: the status list's row is locked only
-    // while its counter moves, where inside the batch's transaction it held every other batch of
-    // the tenant until the commit. A batch that fails leaves its entries unused, as a race lost does.
-    const statuses = entries.length ? await deps.db.transaction((tx) => deps.credentials.statusLists.allocateMany(tx, tenantId, entries.length)) : [];
 
     const outcome = await deps.db.transaction(async (tx) => {
+      // The status list's row stays locked until the commit, so a tenant's issuing transactions
+      // run one after another: two batches that share learners in different orders would
+      // otherwise wait on each other's keys (and the awards' triggers on each other's rollup rows).
+      const statuses = await deps.credentials.statusLists.allocateMany(tx, tenantId, entries.length);
       const rows = entries.map(({ req, ctx }, i) => {
         const awardedAt = req.awardedAt ?? now;
         const validUntil = ctx.badge.validForDays ? new Date(awardedAt.getTime() + ctx.badge.validForDays * 86_400_000) : null;

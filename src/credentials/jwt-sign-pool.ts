@@ -10,8 +10,9 @@ import { Worker } from 'node:worker_threads';
 import type { KeyObject } from 'node:crypto';
 
 // An eval'd worker: the same code whether the server runs from src/ (tsx, vitest) or from dist/.
-// On Linux each worker lowers its own thread's priority (setpriority takes a thread id there) to
-// the lowest, 19: bulk signing is background work and takes what requests and the database leave.
+// On Linux each worker lowers its own thread's priority (setpriority takes a thread id there):
+// bulk signing is background work and yields the cores to requests and the database. Not to the
+// lowest (19): an instructor's manual award of a few learners signs on the pool too, waiting.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')
 const jwt = require(workerData.jsonwebtoken)
@@ -68,7 +69,7 @@ export interface JwtSignPool {
   close(): Promise<void>;
 }
 
-export function createJwtSignPool(size = availableParallelism(), nice = 19): JwtSignPool {
+export function createJwtSignPool(size = availableParallelism(), nice = 10): JwtSignPool {
   const jsonwebtoken = createRequire(import.meta.url).resolve('jsonwebtoken');
   let workers: Entry[] | null = null;
   let nextId = 1;

@@ -108,4 +108,23 @@ describe('award and completion keys', () => {
       await empty.drop();
     }
   });
+
+  it('stop an upgrade that finds an award off its badge\'s module, with its count, and apply once it is put right', async () => {
+    const empty = await createEmptyDb();
+    try {
+      await migrate(empty.db, migrations.filter((m) => m.version < 24));
+      const w = await world(empty.db);
+      const user = await newUser(empty.db, w);
+      const [a, b] = w.badges as [RollupWorld['badges'][0], RollupWorld['badges'][0]];
+      const off = await insertAward(empty.db, { tenantId: w.tenantId, badgeId: a.id, courseId: a.courseId, moduleId: b.moduleId, userId: user, listId: w.listId });
+      await expect(migrate(empty.db)).rejects.toThrow(/migration 024: 1 awards name a tenant, course or module that is not their badge's/);
+      expect(await empty.db.query('select version from schema_migrations where version = 24')).toHaveLength(0);
+      await expect(insertAward(empty.db, { tenantId: w.tenantId, badgeId: b.id, courseId: b.courseId, moduleId: a.moduleId, userId: user, listId: w.listId })).resolves.toBeTruthy();
+      await empty.db.query('delete from awards where module_id <> (select module_id from badges where id = awards.badge_id)');
+      expect(await empty.db.query('select 1 from awards where id = $1', [off])).toHaveLength(0);
+      expect(await migrate(empty.db)).toEqual([24]);
+    } finally {
+      await empty.drop();
+    }
+  });
 });

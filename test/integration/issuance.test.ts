@@ -52,6 +52,29 @@ describe('issuance', () => {
     expect(await count(`select count(*)::int as n from events where badge_id = $1 and type = 'awarded'`, [badge.id])).toBe(1);
   });
 
+  it('issues each award once when batches that share learners in opposite orders arrive at once, queued or signed inline', async () => {
+    const badges = [await buildBadge(app, w), await buildBadge(app, w)];
+    const learners = await Promise.all(Array.from({ length: 150 }, () => buildLearner(app, w)));
+    const requests = badges.flatMap((b) => learners.map((userId) => ({ badgeId: b.id, userId, method: 'api' as const })));
+    for (let round = 0; round < 3; round += 1) {
+      // each round issues the same keys again: the first round creates them all, later ones none
+      const results = await Promise.all([
+        // inline batches sign chunk by chunk inside their transaction, holding the keys of one
+        // chunk while they sign the next
+        app.built.services.awards.issueBatch(w.tenantId, requests, 'inline'),
+        app.built.services.awards.issueBatch(w.tenantId, [...requests].reverse(), 'inline'),
+        app.built.services.awards.issueBatch(w.tenantId, [...requests.slice(150), ...requests.slice(0, 150)], 'queued'),
+      ]);
+      const created = results.flat().filter((r) => !('error' in r) && r.created).length;
+      expect(created).toBe(round === 0 ? requests.length : 0);
+      expect(results.flat().every((r) => !('error' in r))).toBe(true);
+    }
+    for (const b of badges) {
+      expect(await count('select count(*)::int as n from awards where badge_id = $1', [b.id])).toBe(learners.length);
+      expect(await count(`select count(*)::int as n from events where badge_id = $1 and type = 'awarded'`, [b.id])).toBe(learners.length);
+    }
+  });
+
   it('gives every award its own status entry and a VC-JWT whose payload carries it', async () => {
     const badge = await buildBadge(app, w);
     const learners = await Promise.all(Array.from({ length: 30 }, () => buildLearner(app, w)));

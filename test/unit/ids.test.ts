@@ -1,31 +1,44 @@
-// Tokens come from a pool of random bytes refilled 8 kB at a time: each byte is handed out once,
-// whatever the sizes asked for, across refills and beyond the pool's size.
+// Tokens come from a pool of random bytes refilled whole: each byte is handed out once and in
+// order, whatever the sizes asked for, across refills, at an exact fit and beyond the pool's size.
+import { randomFillSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { newToken } from '../../src/shared/index.js';
+import { createTokenSource, newToken } from '../../src/shared/index.js';
 
-describe('newToken', () => {
-  it('gives URL-safe tokens of the size asked, never the same bytes twice', () => {
-    const sizes = [32, 16, 7, 32, 1, 9000, 33];
-    const tokens = Array.from({ length: 7_000 }, (_, i) => ({ size: sizes[i % sizes.length]!, token: newToken(sizes[i % sizes.length]) }));
-    for (const { size, token } of tokens) {
-      expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
-      expect(Buffer.from(token, 'base64url')).toHaveLength(size);
+describe('tokens', () => {
+  it('cut every token from bytes drawn once, in the order drawn', () => {
+    // every pool's worth of bytes the source draws, in order, and the draws of tokens larger than
+    // the pool apart; a token must be the next unread run of the pools' bytes (or start after a
+    // run the source dropped at a refill), a large one its own draw
+    const pools: Buffer[] = [];
+    const own: Buffer[] = [];
+    const token = createTokenSource((b) => {
+      randomFillSync(b);
+      (b.length === 64 ? pools : own).push(Buffer.from(b));
+    }, 64);
+    const sizes = [32, 16, 16, 64, 5, 100, 4, 0, 60, 4, 33, 31, 64, 7];
+    const tokens = Array.from({ length: 40 }, (_, i) => sizes[i % sizes.length]!).map((size) => ({ size, bytes: Buffer.from(token(size), 'base64url') }));
+    const stream = Buffer.concat(pools);
+    let cursor = 0;
+    const large = tokens.filter((t) => t.size > 64);
+    expect(large.map((t) => t.bytes)).toEqual(own);
+    for (const { size, bytes } of tokens) {
+      expect(bytes).toHaveLength(size);
+      if (size === 0 || size > 64) continue;
+      const at = stream.indexOf(bytes, cursor);
+      expect(at, `a token of ${size} bytes found among the bytes not yet handed out`).toBeGreaterThanOrEqual(cursor);
+      cursor = at + size;
     }
-    // 32-byte tokens cover the pool's refills (7,000 draws of about 1.3 kB on average)
-    const long = tokens.filter((t) => t.size === 32).map((t) => t.token);
-    expect(new Set(long).size).toBe(long.length);
-    // overlapping bytes would show as the same 8-byte run in two tokens
-    const runs = new Set<string>();
-    let total = 0;
-    for (const { size, token } of tokens) {
-      if (size < 8) continue;
-      const bytes = Buffer.from(token, 'base64url');
-      for (let i = 0; i + 8 <= bytes.length; i += 8) {
-        runs.add(bytes.toString('hex', i, i + 8));
-        total += 1;
-      }
-    }
-    expect(runs.size).toBe(total);
-    expect(newToken()).toHaveLength(43);
+    // the pool is drawn again only when a token does not fit, so never more often than tokens
+    // that fit it were asked for
+    expect(pools.length).toBeLessThanOrEqual(tokens.filter((t) => t.size <= 64 && t.size > 0).length);
+  });
+
+  it('are URL-safe and of the size asked, 32 bytes by default, and refuse a size that is no whole number of bytes', () => {
+    const many = Array.from({ length: 5_000 }, () => newToken());
+    expect(new Set(many).size).toBe(many.length);
+    for (const t of many.slice(0, 100)) expect(t).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(newToken(16), 'base64url')).toHaveLength(16);
+    expect(newToken(0)).toBe('');
+    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => newToken(bad)).toThrow(RangeError);
   });
 });
