@@ -39,7 +39,7 @@ export function createSigningQueue(deps: { db: Db; credentials: Credentials; log
     for (const [tenantId, awards] of byTenant) {
       // The key active now: an award queued before a rotation is signed with the new key.
       const key = await deps.credentials.keys.activeKey(tenantId, 'RS256');
-      const tokens = await deps.credentials.signers.signJwtMany(awards.map((a) => a.claims), key);
+      const tokens = await deps.credentials.signers.signJwtMany(awards.map((a) => a.claims), key, { background: true });
       stored += await repo.storeSigned(awards.map((a, i) => ({ id: a.id, jwt: tokens[i]! })));
     }
     return stored;

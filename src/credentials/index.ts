@@ -16,8 +16,12 @@ export { urls as credentialUrls, identityHash } from './ob3.js';
 export function createCredentials(deps: { db: Db; publicUrl: string; secretKey: string; clock: Clock; keys?: ReturnType<typeof createSigningKeyStore>; signingThreads?: number }) {
   const keys = deps.keys ?? createSigningKeyStore({ db: deps.db, secretKey: deps.secretKey });
   const issuerDocs = createIssuerDocuments({ db: deps.db, keys, publicUrl: deps.publicUrl });
-  const pool = createJwtSignPool(deps.signingThreads);
-  const signers = createSigners({ keys, issuerDocs, publicUrl: deps.publicUrl, pool });
+  // Signatures a request waits for (an instructor's manual award of several learners) and the
+  // signing queue's (background work, at the lowest priority) run on threads of their own; each
+  // pool starts its threads when first used.
+  const pool = createJwtSignPool(deps.signingThreads, 10);
+  const backgroundPool = createJwtSignPool(deps.signingThreads, 19);
+  const signers = createSigners({ keys, issuerDocs, publicUrl: deps.publicUrl, pool, backgroundPool });
   const statusLists = createStatusLists({ db: deps.db, signers, publicUrl: deps.publicUrl, clock: deps.clock });
   const verifier = createVerifier({ keys, signers, statusLists, publicUrl: deps.publicUrl, clock: deps.clock });
   const u = urls(deps.publicUrl);
@@ -29,7 +33,9 @@ export function createCredentials(deps: { db: Db; publicUrl: string; secretKey: 
     verifier,
     urls: u,
     /** Stops the signing threads. */
-    close: () => pool.close(),
+    close: async () => {
+      await Promise.all([pool.close(), backgroundPool.close()]);
+    },
     build: (input: Omit<CredentialInput, 'publicUrl'>) => buildCredential({ ...input, publicUrl: deps.publicUrl }) as Record<string, unknown> & { id: string; validFrom: string; credentialSubject: { id: string } },
     achievement: (badge: BadgeInfo) => achievement(deps.publicUrl, badge),
     /** The image a badge shows: an uploaded one, an external URL, or the generated default. */

@@ -11,8 +11,8 @@ import type { KeyObject } from 'node:crypto';
 
 // An eval'd worker: the same code whether the server runs from src/ (tsx, vitest) or from dist/.
 // On Linux each worker lowers its own thread's priority (setpriority takes a thread id there):
-// bulk signing is background work and yields the cores to requests and the database. Not to the
-// lowest (19): an instructor's manual award of a few learners signs on the pool too, waiting.
+// signing yields the cores to requests and the database. The signing queue's pool runs at the
+// lowest priority (19), the one a request waits on (a manual award of several learners) at 10.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')
 const jwt = require(workerData.jsonwebtoken)

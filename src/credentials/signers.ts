@@ -14,7 +14,7 @@ import { urls } from './ob3.js';
 
 type Credential = Record<string, unknown> & { id: string; validFrom: string; validUntil?: string; credentialSubject: { id: string } };
 
-export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerDocuments; publicUrl: string; pool: JwtSignPool }) {
+export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerDocuments; publicUrl: string; pool: JwtSignPool; backgroundPool?: JwtSignPool }) {
   const u = urls(deps.publicUrl);
   const documentLoader = createDocumentLoader((url) => deps.issuerDocs.resolve(url));
   const edSigners = new Map<string, Promise<{ signer: unknown }>>();
@@ -62,11 +62,16 @@ export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerD
       return jwt.sign(jwtClaims(tenantId, credential), privateKey, { algorithm: 'RS256', keyid: u.key(key.kid), noTimestamp: true });
     },
 
-    /** VC-JWTs of many payloads (from jwtClaims) on the worker pool, every core at once; same order. */
-    async signJwtMany(claims: readonly Record<string, unknown>[], signingKey: ActiveKey): Promise<string[]> {
+    /**
+     * VC-JWTs of many payloads (from jwtClaims) on a worker pool, every core at once; same order.
+     * `background`: on the pool of the lowest priority (the signing queue), which takes only what
+     * requests and the database leave; otherwise on the one a waiting request uses.
+     */
+    async signJwtMany(claims: readonly Record<string, unknown>[], signingKey: ActiveKey, opts: { background?: boolean } = {}): Promise<string[]> {
       // One or two (a launch, a manual award): here, without the round trip to a thread.
       if (claims.length <= 2) return claims.map((c) => jwt.sign(c, signingKey.privateKey, { algorithm: 'RS256', keyid: u.key(signingKey.key.kid), noTimestamp: true }));
-      return deps.pool.sign(claims, signingKey.privateKey, u.key(signingKey.key.kid));
+      const pool = opts.background ? (deps.backgroundPool ?? deps.pool) : deps.pool;
+      return pool.sign(claims, signingKey.privateKey, u.key(signingKey.key.kid));
     },
 
     /** Embedded Data Integrity proof; the official schema wants `proof` as an array. */
