@@ -2,7 +2,6 @@
 // pool after the commit, each VC-JWT verifiable with jose against the published JWKS and carrying
 // exactly the credential the award holds. An award read before the queue reaches it is signed on
 // the spot, and the queue keeps that token; what a stopped server left is signed when one starts.
-import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { createSigningQueue } from '../../src/awards/signing-queue.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { buildBadge, buildWorld, type World } from '../support/builders.js';
 import { validateCredential } from '../support/ob3.js';
+import { threadNices } from '../support/threads.js';
 
 let app: TestApp;
 let w: World;
@@ -53,9 +53,8 @@ describe('signing queue', () => {
     expect(await queue().drain()).toBeGreaterThanOrEqual(ids.length);
     expect(await unsignedOf(ids)).toBe(0);
     expect(await queue().backlog()).toBe(0);
-    // on the pool of the lowest priority (nice 19, field 19 of each thread's stat), one thread a core
-    const nices = readdirSync('/proc/self/task').map((tid) => { const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'); return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); });
-    expect(nices.filter((n) => n === 19)).toHaveLength(availableParallelism());
+    // on the pool of the lowest priority (nice 19), one thread a core
+    expect(threadNices().filter((n) => n === 19)).toHaveLength(availableParallelism());
 
     const jwks = createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`));
     const activeKid = (await app.built.services.signingKeys.activeKey(w.tenantId, 'RS256')).key.kid;

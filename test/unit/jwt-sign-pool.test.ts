@@ -3,10 +3,10 @@
 // that still runs out of memory fails its own job only and is replaced. Its threads run at a
 // lower priority than the event loop and the database.
 import { generateKeyPairSync } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { importSPKI, jwtVerify } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createJwtSignPool } from '../../src/credentials/jwt-sign-pool.js';
+import { niceOf, threadNices } from '../support/threads.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -47,12 +47,10 @@ describe('the signing pool', () => {
   it.each([10, 19])('signs on threads of a lower priority (nice %i), the rest of the process at its own', async (nice) => {
     const pool = createJwtSignPool(2, nice);
     await pool.sign(Array.from({ length: 4 }, (_, i) => ({ sub: `nice-${i}` })), privateKey, 'kid-4');
-    // field 19 of /proc/<pid>/task/<tid>/stat, counted after the name in parentheses
-    const niceOf = (tid: string) => { const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'); return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); };
-    const own = niceOf(String(process.pid));
+    const own = niceOf(process.pid);
     // a process started at 10 or lower already gives its threads nothing to lower
     expect(own, 'this test runs in a process of normal priority').toBeLessThan(10);
-    const nices = readdirSync('/proc/self/task').map(niceOf);
+    const nices = threadNices();
     await pool.close();
     // the file's shared pool (nice 10) has threads of its own by now
     expect(nices.filter((n) => n === nice).length).toBeGreaterThanOrEqual(pool.size);
