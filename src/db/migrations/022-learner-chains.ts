@@ -77,7 +77,7 @@ export function chainsRefresh(create: 'create' | 'create or replace', rollups: r
 begin
   if user_ids is null then return
   ; end if
-  ; perform 1 from users u where u.id = any(user_ids) and u.tenant_id = any(tenant_ids) order by u.id for no key update
+  ; perform 1 from unnest(tenant_ids, user_ids) as x(t, v) join users u on u.tenant_id = x.t and u.id = x.v order by u.id for no key update of u
   ; with learners as (select distinct t as tenant_id, v as user_id from unnest(tenant_ids, user_ids) as x(t, v)),
   mine as (
     select a.tenant_id, a.id as award_id, a.user_id, a.is_test, a.awarded_at, a.badge_id, b.pathway collate "C" as pathway, a.revoked_at is null as live

@@ -62,7 +62,7 @@ const monthUnits = (table: string, sign: 1 | -1) => `select ${table}.tenant_id, 
       from ${table} cross join lateral ${pathwayUnitsOf(table, monthOf)} where ${table}.pathway is not null and u.applies`;
 const positions = CELL.map((_, i) => i + 1).join(', ');
 
-const monthRollup = `insert into pathway_link_months as m (${cellList}, n)
+export const monthRollup = `insert into pathway_link_months as m (${cellList}, n)
   select ${cellList}, sum(n)
   from (${monthUnits('added', 1)} union all ${monthUnits('gone', -1)}) units
   group by ${positions} having sum(n) <> 0 order by ${positions}

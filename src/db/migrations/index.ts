@@ -24,6 +24,7 @@ import { sql as coveringScopeIndexes } from './021-covering-scope-indexes.js';
 import { sql as learnerChains } from './022-learner-chains.js';
 import { sql as pathwayLinkMonths } from './023-pathway-link-months.js';
 import { sql as awardKeys } from './024-award-keys.js';
+import { sql as chainLockByKey } from './025-chain-lock-by-key.js';
 
 export interface Migration {
   version: number;
@@ -56,4 +57,5 @@ export const migrations: readonly Migration[] = [
   { version: 22, name: 'learner-chains', sql: learnerChains },
   { version: 23, name: 'pathway-link-months', sql: pathwayLinkMonths },
   { version: 24, name: 'award-keys', sql: awardKeys },
+  { version: 25, name: 'chain-lock-by-key', sql: chainLockByKey },
 ];
