@@ -6,19 +6,36 @@ export interface Target { courseId: string; platformId: string; moduleId: string
 
 export function completionRepository(db: Queryable) {
   return {
-    /** Modules with a badge, keyed by "<LMS course id>\n<module external id>", within the tenant (or one course). */
+    /**
+     * Modules with a badge, keyed by "<LMS course id>\n<module external id>", within the tenant (or
+     * one course); either id may be ours instead. The modules of the courses named come back whole
+     * and are matched here: a join on "this id or that one" compares every pair with every course
+     * (at 200 courses, 100 ms per batch of 500).
+     */
     async targets(tenantId: string, pairs: Array<{ courseId: string; moduleId: string }>, courseScope: string | null): Promise<Map<string, Target>> {
       if (pairs.length === 0) return new Map();
-      const rows = await db.query<{ course_ref: string; module_ref: string; course_id: string; platform_id: string; module_id: string; badge_id: string; min_score: number }>(
-        `select k.course_ref, k.module_ref, c.id as course_id, c.platform_id, m.id as module_id, b.id as badge_id, b.min_score
-         from unnest($2::text[], $3::text[]) as k(course_ref, module_ref)
-         join courses c on c.tenant_id = $1 and (c.lms_context_id = k.course_ref or c.id::text = k.course_ref)
-         join modules m on m.tenant_id = $1 and m.course_id = c.id and (m.external_id = k.module_ref or m.id::text = k.module_ref)
+      const courseRefs = [...new Set(pairs.map((p) => p.courseId))];
+      const rows = await db.query<{ course_id: string; lms_context_id: string; platform_id: string; module_id: string; external_id: string | null; badge_id: string; min_score: number }>(
+        `select c.id as course_id, c.lms_context_id, c.platform_id, m.id as module_id, m.external_id, b.id as badge_id, b.min_score
+         from courses c
+         join modules m on m.tenant_id = $1 and m.course_id = c.id
          join badges b on b.tenant_id = $1 and b.module_id = m.id
-         where $4::uuid is null or c.id = $4`,
-        [tenantId, pairs.map((p) => p.courseId), pairs.map((p) => p.moduleId), courseScope],
+         where c.tenant_id = $1 and (c.lms_context_id = any($2::text[]) or c.id::text = any($2::text[])) and ($3::uuid is null or c.id = $3)`,
+        [tenantId, courseRefs, courseScope],
       );
-      return new Map(rows.map((r) => [`${r.course_ref}\n${r.module_ref}`, { courseId: r.course_id, platformId: r.platform_id, moduleId: r.module_id, badgeId: r.badge_id, minScore: r.min_score }]));
+      // a module by either of its ids, in a course by either of its ids
+      const byRef = new Map<string, Target>();
+      for (const r of rows) {
+        const target = { courseId: r.course_id, platformId: r.platform_id, moduleId: r.module_id, badgeId: r.badge_id, minScore: r.min_score };
+        for (const course of [r.lms_context_id, r.course_id]) for (const module of [r.external_id, r.module_id]) if (module !== null) byRef.set(`${course}\n${module}`, target);
+      }
+      const out = new Map<string, Target>();
+      for (const p of pairs) {
+        const key = `${p.courseId}\n${p.moduleId}`;
+        const target = byRef.get(key);
+        if (target) out.set(key, target);
+      }
+      return out;
     },
 
     /** The courses (our ids) whose modules with a badge carry these external ids. */

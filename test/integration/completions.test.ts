@@ -1,5 +1,6 @@
 // Completions in: the Completion API (per-item results, limits, idempotency under concurrency) and
 // the completion launch of a placed module link. Each qualifying completion becomes one award.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { buildBadge, buildWorld, type World } from '../support/builders.js';
@@ -53,6 +54,30 @@ describe('Completion API', () => {
     expect(rows.map((r) => [r.qualifies, r.award_id !== null, r.source])).toEqual([[true, true, 'api'], [true, true, 'api'], [false, false, 'api']]);
     const award = await app.built.services.awards.find(results[0].awardId);
     expect(award?.method).toBe('api');
+  });
+
+  it('finds a module by its LMS ids or by ours, in any mix, and only in its own course', async () => {
+    const badge = await buildBadge(app, w, { rule: { minScore: 0.5 } });
+    const external = (await app.testDb.db.query<{ external_id: string }>('select external_id from modules where id = $1', [badge.moduleId]))[0]!.external_id;
+    const other = await buildWorld(app);
+    const sibling = { id: randomUUID(), lmsContextId: `ctx-sibling-${randomUUID().slice(0, 8)}` };
+    await app.testDb.db.query('insert into courses (tenant_id, id, platform_id, lms_context_id, title) values ($1, $2, $3, $4, $5)', [w.tenantId, sibling.id, w.platformId, sibling.lmsContextId, 'Sibling']);
+    const res = await post({ completions: [
+      completion(external, 'ids-1'),
+      { ...completion(badge.moduleId, 'ids-2'), courseId: w.courseId },
+      { ...completion(external, 'ids-3'), courseId: w.courseId },
+      completion(badge.moduleId, 'ids-4'),
+      // the module's ids under another course of the tenant, and under another tenant's course
+      { ...completion(external, 'ids-5'), courseId: sibling.lmsContextId },
+      { ...completion(badge.moduleId, 'ids-6'), courseId: sibling.id },
+      { ...completion(badge.moduleId, 'ids-7'), courseId: other.courseId },
+      { ...completion(external, 'ids-8'), courseId: other.lmsContextId },
+    ] });
+    expect(res.status).toBe(200);
+    const { results } = await res.json();
+    expect(results.map((r: { status: string }) => r.status)).toEqual(['awarded', 'awarded', 'awarded', 'awarded', 'no_badge', 'no_badge', 'no_badge', 'no_badge']);
+    const awarded = await app.testDb.db.query<{ n: number }>('select count(*)::int as n from awards where badge_id = $1', [badge.id]);
+    expect(awarded[0]!.n).toBe(4);
   });
 
   it('refuses a batch over 1,000 items with 413 and stores nothing', async () => {
