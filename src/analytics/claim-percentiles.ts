@@ -7,7 +7,7 @@
 // the transactions that write the awards, so within a snapshot the two agree to the award.
 import { claimBucketOf, type Queryable } from '../db/index.js';
 import { hoursToClaimOf, Params, type AwardFilter } from './scoped-awards.js';
-import { inWindow, maskOf, onPartialDays, onWholeDays, type Window } from './windows.js';
+import { dailyReads, inWindow, maskOf, type Window } from './windows.js';
 
 const PERCENTILES = [0.5, 0.9] as const;
 const HOURS = hoursToClaimOf('a');
@@ -32,13 +32,18 @@ export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows
   const p = new Params();
   const tenant = p.add(f.tenantId);
   const test = (alias: string) => (f.includeTest ? '' : ` and not ${alias}.is_test`);
-  const partial = windows.map((w) => onPartialDays(w, p, 'a.awarded_at'));
-  const whole = windows.map((w) => onWholeDays(w, p, 'd.day'));
+  // a partial day from its awards, or as its histogram less its awards outside the window (windows.ts)
+  const daily = windows.map((w) => dailyReads(w, p, f.now, { day: 'd.day', at: 'a.awarded_at' }));
+  const [plus, minus, days] = [daily.map((r) => r.plus), daily.map((r) => r.minus), daily.map((r) => r.days)];
   const counts = await db.query<{ mask: number; bucket: number; n: number }>(`select mask, bucket, sum(n)::int as n from (
-      select ${maskOf(partial)} as mask, ${claimBucketOf('a')} as bucket, 1 as n from awards a
-      where a.tenant_id = ${tenant}${test('a')} and a.accepted_at is not null and (${partial.join(' or ')})
+      select ${maskOf(plus)} as mask, ${claimBucketOf('a')} as bucket, 1 as n from awards a
+      where a.tenant_id = ${tenant}${test('a')} and a.accepted_at is not null and (${plus.join(' or ')})
       union all
-      select ${maskOf(whole)}, d.bucket, d.n from tenant_day_claims d where d.tenant_id = ${tenant}${test('d')} and d.n <> 0 and (${whole.join(' or ')})) u
+      select ${maskOf(minus)}, ${claimBucketOf('a')}, -1 from awards a
+      where a.tenant_id = ${tenant}${test('a')} and a.accepted_at is not null and (${minus.join(' or ')})
+      union all
+      select ${maskOf(days)}, d.bucket, d.n from tenant_day_claims d
+      where d.tenant_id = ${tenant}${test('d')} and d.n <> 0 and (${days.join(' or ')})) u
     group by mask, bucket`, p.values);
 
   const perWindow = windows.map((_, i) => {

@@ -127,3 +127,75 @@ export function outsideWholeMonths(w: Window, p: Params, column: string): string
   const outside = [m.first === null ? '' : `${column} < ${p.add(m.first, '::date')}`, m.end === null ? '' : `${column} >= ${p.add(m.end, '::date')}`];
   return outside.some(Boolean) ? `(${outside.filter(Boolean).join(' or ')})` : 'false';
 }
+
+/**
+ * One of a window's partial UTC days: the day (days since 1970-01-01), the window's part of it
+ * (from `from`, up to `until`, included or not), and whether to read that part as the day's rollup
+ * row less the day's awards outside the window, because those are fewer than the ones inside.
+ */
+export interface PartialDay { day: number; from: Date; until: Date; untilIncluded: boolean; complement: boolean }
+
+/**
+ * The window's partial days. A part's awards are reckoned by its time up to now: the day of a
+ * window that ends now has no awards after it, so it reads as its rollup row alone. A rollup row
+ * of the day costs `rowCost` (a fraction of a day's awards) besides.
+ */
+export function partialDaysOf(w: Window, now: Date, rowCost = 0): PartialDay[] {
+  const d = wholeDaysOf(w);
+  const parts: Array<Omit<PartialDay, 'complement'>> = [];
+  if (!d) {
+    // no whole day: the window lies within one day or across midnights it does not hold whole
+    const [from, to] = [w.from!.getTime(), w.to!.getTime()];
+    for (let day = Math.floor(from / DAY); day <= Math.floor(to / DAY); day++) {
+      const end = (day + 1) * DAY;
+      parts.push({ day, from: new Date(Math.max(from, day * DAY)), until: new Date(Math.min(to, end)), untilIncluded: to < end });
+    }
+  } else {
+    if (w.from && d.first !== null && w.from.getTime() < d.first * DAY) parts.push({ day: d.first - 1, from: w.from, until: new Date(d.first * DAY), untilIncluded: false });
+    if (w.to && d.last !== null) parts.push({ day: d.last + 1, from: new Date((d.last + 1) * DAY), until: w.to, untilIncluded: true });
+  }
+  const upToNow = (a: number, b: number) => Math.max(0, Math.min(b, now.getTime()) - a);
+  return parts.map((x) => {
+    const inside = upToNow(x.from.getTime(), x.until.getTime());
+    const outside = upToNow(x.day * DAY, (x.day + 1) * DAY) - inside;
+    return { ...x, complement: outside + rowCost * DAY < inside };
+  });
+}
+
+/**
+ * A window read from a daily rollup and the awards: `days`, the rollup's days to read (its whole
+ * days and its complemented partial days), on a date column; `plus`, the awards to add (those
+ * inside its other partial days), and `minus`, those to take back (those of its complemented days
+ * outside it), on a timestamp column.
+ */
+export interface DailyReads { days: string; plus: string; minus: string }
+
+export function dailyReads(w: Window, p: Params, now: Date, columns: { day: string; at: string }, rowCost = 0): DailyReads {
+  return { days: rollupDays(w, p, now, columns.day, rowCost), ...awardReads(w, p, now, columns.at, rowCost) };
+}
+
+/** The rollup's days of dailyReads. */
+export function rollupDays(w: Window, p: Params, now: Date, column: string, rowCost = 0): string {
+  const whole = onWholeDays(w, p, column);
+  const complemented = complementedDays(w, p, now, column, rowCost);
+  if (complemented === 'false') return whole;
+  return whole === 'false' ? complemented : `((${whole}) or ${complemented})`;
+}
+
+/** "On one of the window's partial days read as the rollup row less the awards outside", on a date column. */
+export function complementedDays(w: Window, p: Params, now: Date, column: string, rowCost = 0): string {
+  const days = partialDaysOf(w, now, rowCost).filter((x) => x.complement);
+  return days.length ? `${column} in (${days.map((x) => p.add(isoDay(x.day), '::date')).join(', ')})` : 'false';
+}
+
+/** The awards to add and to take back of dailyReads. */
+export function awardReads(w: Window, p: Params, now: Date, at: string, rowCost = 0): Omit<DailyReads, 'days'> {
+  const partial = partialDaysOf(w, now, rowCost);
+  const inside = (x: PartialDay) => `(${at} >= ${p.add(x.from, '::timestamptz')} and ${at} ${x.untilIncluded ? '<=' : '<'} ${p.add(x.until, '::timestamptz')})`;
+  const onDay = (x: PartialDay) => `${at} >= ${p.add(new Date(x.day * DAY), '::timestamptz')} and ${at} < ${p.add(new Date((x.day + 1) * DAY), '::timestamptz')}`;
+  const any = (conditions: string[]) => (conditions.length ? `(${conditions.join(' or ')})` : 'false');
+  return {
+    plus: any(partial.filter((x) => !x.complement).map(inside)),
+    minus: any(partial.filter((x) => x.complement).map((x) => `(${onDay(x)} and not ${inside(x)})`)),
+  };
+}

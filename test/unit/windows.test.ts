@@ -2,7 +2,7 @@
 // whole days (award_day_counts, tenant_day_counts), partial days (the awards).
 import { describe, expect, it } from 'vitest';
 import { Params } from '../../src/analytics/scoped-awards.js';
-import { edgeMonthsOf, firstMonthFrom, inWholeMonths, monthStartOf, outsideWholeMonths, wholeDaysOf, wholeMonthsOf, type Window } from '../../src/analytics/windows.js';
+import { DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, monthStartOf, outsideWholeMonths, partialDaysOf, wholeDaysOf, wholeMonthsOf, type Window } from '../../src/analytics/windows.js';
 
 const w = (from: string | null, to: string | null): Window => ({ name: 'w', from: from === null ? null : new Date(from), to: to === null ? null : new Date(to) });
 
@@ -67,5 +67,44 @@ describe('edgeMonthsOf', () => {
     expect(new Date(monthStartOf(Date.parse('2026-12-31T23:59:59.999Z'))).toISOString()).toBe('2026-12-01T00:00:00.000Z');
     expect(new Date(firstMonthFrom(Date.parse('2026-12-01T00:00:00.000Z'))).toISOString()).toBe('2026-12-01T00:00:00.000Z');
     expect(new Date(firstMonthFrom(Date.parse('2026-12-01T00:00:00.001Z'))).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+  });
+});
+
+describe('partialDaysOf', () => {
+  const day = (iso: string) => Date.parse(iso) / DAY;
+  const now = new Date('2026-12-02T15:00:00.000Z');
+  const read = (x: Window, at = now, rowCost = 0) => partialDaysOf(x, at, rowCost).map((d) => ({ day: d.day, from: d.from.toISOString(), until: d.until.toISOString(), untilIncluded: d.untilIncluded, complement: d.complement }));
+
+  it('reads the day of a window ending now as its rollup row: nothing of it is after now', () => {
+    expect(read(w('2025-12-02T15:00:00.000Z', now.toISOString()))).toEqual([
+      // 15:00 to midnight is 9 of the day's 24 hours: read directly
+      { day: day('2025-12-02'), from: '2025-12-02T15:00:00.000Z', until: '2025-12-03T00:00:00.000Z', untilIncluded: false, complement: false },
+      { day: day('2026-12-02'), from: '2026-12-02T00:00:00.000Z', until: '2026-12-02T15:00:00.000Z', untilIncluded: true, complement: true },
+    ]);
+  });
+
+  it('reads a partial day as its row less the awards outside when those are fewer, up to now, and the row costs less than the difference', () => {
+    const early = w('2026-11-01T03:00:00.000Z', '2026-11-20T21:00:00.000Z');
+    expect(read(early).map((d) => d.complement)).toEqual([true, true]);
+    // a row costing 0.8 of a day's awards: 3 h outside + 19.2 h is not less than 21 h inside
+    expect(read(early, now, 0.8).map((d) => d.complement)).toEqual([false, false]);
+    expect(read(w('2026-11-01T13:00:00.000Z', '2026-11-20T11:00:00.000Z')).map((d) => d.complement)).toEqual([false, false]);
+    // a day before now's hour is partly in the future: 10:00 to 14:00 with now at 15:00 has 10 h before and 1 h after it
+    expect(read(w('2026-12-02T10:00:00.000Z', '2026-12-02T14:00:00.000Z'))).toEqual([
+      { day: day('2026-12-02'), from: '2026-12-02T10:00:00.000Z', until: '2026-12-02T14:00:00.000Z', untilIncluded: true, complement: false },
+    ]);
+    expect(read(w('2026-12-02T01:00:00.000Z', '2026-12-02T14:30:00.000Z'))[0]!.complement).toBe(true);
+  });
+
+  it('splits a window holding no whole day at the midnight it crosses, and has none where it holds whole days to its ends', () => {
+    expect(read(w('2026-11-10T20:00:00.000Z', '2026-11-11T02:00:00.000Z'))).toEqual([
+      { day: day('2026-11-10'), from: '2026-11-10T20:00:00.000Z', until: '2026-11-11T00:00:00.000Z', untilIncluded: false, complement: false },
+      { day: day('2026-11-11'), from: '2026-11-11T00:00:00.000Z', until: '2026-11-11T02:00:00.000Z', untilIncluded: true, complement: false },
+    ]);
+    expect(read(w('2026-11-10T00:00:00.000Z', '2026-11-11T00:00:00.000Z'))).toEqual([
+      // the last millisecond is a partial day of its own: the midnight itself
+      { day: day('2026-11-11'), from: '2026-11-11T00:00:00.000Z', until: '2026-11-11T00:00:00.000Z', untilIncluded: true, complement: false },
+    ]);
+    expect(read(w(null, null))).toEqual([]);
   });
 });
