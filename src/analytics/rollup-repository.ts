@@ -6,7 +6,7 @@
 // edge month it holds most of, less that month's other days).
 import type { Queryable } from '../db/index.js';
 import { Params, scopedAwards, type AwardFilter } from './scoped-awards.js';
-import { awardReads, complementedDays, dailyReads, edgeMonthsOf, inWholeMonths, maskOf, onPartialDays, onWholeDays, outsideWholeMonths, type BreakdownRow, type Window } from './windows.js';
+import { awardReads, complementedDays, dailyReads, DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, isoDay, monthStartOf, wholeMonthsOf, maskOf, onPartialDays, onWholeDays, outsideWholeMonths, type BreakdownRow, type Window } from './windows.js';
 
 /** The rollup rows (alias d) of the filter's scope. */
 function rollupScope(f: AwardFilter, p: Params): string {
@@ -51,7 +51,59 @@ const periodOf = (weekly: boolean) => (weekly ? `(day - date '1970-01-01') - ((d
 /** The organisation's rollup rows (alias d) of a tenant-wide table: the tenant, and test accounts unless included. */
 const tenantScope = (f: AwardFilter, p: Params) => [`d.tenant_id = ${p.add(f.tenantId)}`, ...(f.includeTest ? [] : ['not d.is_test'])].join(' and ');
 
+type Bounded = Window & { from: Date; to: Date };
+
+/** Month starts (epoch ms) in [a, b). */
+function monthsBetween(a: number, b: number): number {
+  let n = 0;
+  for (let m = monthStartOf(a) === a ? a : firstMonthFrom(a); m < b; m = firstMonthFrom(m + 1)) n++;
+  return n;
+}
+
+/**
+ * Whether the range's sums per badge read fewer rows as award_total_counts less what lies outside
+ * it (the history's months before its first month and after its last, up to now) than as its own
+ * whole months: a month's rows are about as many as the totals', and the edge months' days alike.
+ */
+export function readsLessAsTotal(range: Bounded, firstDay: number, now: Date): boolean {
+  const inside = wholeMonthsOf(range);
+  if (!inside) return false;
+  const own = monthsBetween(Date.parse(inside.first!), Date.parse(inside.end!));
+  const before = monthsBetween(monthStartOf(firstDay * DAY), monthStartOf(range.from.getTime()));
+  const after = monthsBetween(firstMonthFrom(range.to.getTime() + 1), now.getTime() + 1);
+  // the totals, and the days of the range's first and last month outside it, about a month's rows each
+  return 1 + before + after + 1 < own;
+}
+
 export function rollupRepository(db: Queryable) {
+  /**
+   * orgGroupRows as award_total_counts less the awards outside the range: the history's months
+   * before the month of its start and after the month of its end, those months' other days, and
+   * the awards of its first day before it and of its last day after it.
+   */
+  async function orgGroupRowsAsTotal(f: AwardFilter, range: Bounded): Promise<BreakdownRow[]> {
+    const p = new Params();
+    const [from, to] = [range.from.getTime(), range.to.getTime()];
+    const [fromDay, toDay] = [Math.floor(from / DAY), Math.floor(to / DAY)];
+    const at = (ms: number) => p.add(new Date(ms), '::timestamptz');
+    const date = (ms: number) => p.add(isoDay(Math.floor(ms / DAY)), '::date');
+    const outside = (column: string) => `((${column} >= ${at(fromDay * DAY)} and ${column} < ${at(from)}) or (${column} > ${at(to)} and ${column} < ${at((toDay + 1) * DAY)}))`;
+    const cte = scopedAwards(f, p, { awarded: outside('a.awarded_at') });
+    const rows = (unit: string, table: string, where: string) => `select d.badge_id, d.module_id, d.course_id, d.method, ${unit} from ${table} d
+        where ${tenantScope(f, p)} and d.awarded <> 0 and ${where}`;
+    const [fromMonth, toMonth] = [monthStartOf(from), monthStartOf(to)];
+    return db.query<BreakdownRow>(`${cte}, units as (
+        ${rows(ROLLUP_UNIT, 'award_total_counts', 'true')}
+        union all
+        ${rows(NEGATED_ROLLUP_UNIT, 'award_month_counts', `(d.month < ${date(fromMonth)} or d.month > ${date(toMonth)})`)}
+        union all
+        ${rows(NEGATED_ROLLUP_UNIT, 'award_day_counts', `((d.day >= ${date(fromMonth)} and d.day < ${date(fromDay * DAY)}) or (d.day > ${date(toDay * DAY)} and d.day < ${date(firstMonthFrom(to + 1))}))`)}
+        union all
+        select badge_id, module_id, course_id, method, ${NEGATED_AWARD_UNIT} from scoped)
+      select 1 as grouped, 1 as mask, badge_id, module_id, course_id, method, null as period, ${SUMS}
+      from units group by badge_id, module_id, course_id, method having sum(awarded) <> 0`, p.values);
+  }
+
   return {
     /**
      * The rows of aggregatesRepository.breakdowns: per window mask, the sums per badge × method and
@@ -107,6 +159,12 @@ export function rollupRepository(db: Queryable) {
      * partial days. A group whose units sum to no award has none in the range: it is left out.
      */
     async orgGroupRows(f: AwardFilter, range: Window): Promise<BreakdownRow[]> {
+      if (range.from && range.to) {
+        const [first] = await db.query<{ day: number }>(`select d.day - date '1970-01-01' as day from tenant_day_counts d
+          where ${tenantScope(f, new Params())} and d.awarded <> 0 order by d.day limit 1`, [f.tenantId]);
+        if (!first) return [];
+        if (readsLessAsTotal(range as Bounded, first.day, f.now)) return orgGroupRowsAsTotal(f, range as Bounded);
+      }
       const p = new Params();
       const filter = awardReads(range, p, f.now, 'a.awarded_at', DAY_ROWS_COST);
       const cte = scopedAwards(f, p, { awarded: `${filter.plus} or ${filter.minus}` });

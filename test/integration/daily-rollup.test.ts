@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnalytics, type AnalyticsQuery } from '../../src/analytics/index.js';
+import { readsLessAsTotal } from '../../src/analytics/rollup-repository.js';
 import { claimBucketOf, migrate, migrations, type Db, type Queryable } from '../../src/db/index.js';
 import { recordEvent, type EventType } from '../../src/events/index.js';
 import { fixedClock } from '../../src/shared/index.js';
@@ -190,19 +191,21 @@ function rollUp(rows: readonly Row[], keyOf: (r: Row) => Row, counters: readonly
   return [...out.values()].filter((r) => counters.some((c) => r[c] !== 0));
 }
 const MONTH_KEY = ['course_id', 'badge_id', 'month', 'module_id', 'method', 'is_test'] as const;
+const TOTAL_KEY = ['course_id', 'badge_id', 'module_id', 'method', 'is_test'] as const;
 const TENANT_DAY_KEY = ['day', 'is_test'] as const;
 const TENANT_CHANNEL_KEY = ['day', 'is_test', 'kind', 'key'] as const;
 const CLAIM_KEY = ['day', 'is_test', 'bucket'] as const;
 
-interface Rollups { counts: Row[]; channels: Row[]; months: Row[]; tenantDays: Row[]; tenantChannels: Row[]; claims: Row[] }
+interface Rollups { counts: Row[]; channels: Row[]; months: Row[]; totals: Row[]; tenantDays: Row[]; tenantChannels: Row[]; claims: Row[] }
 
-/** 019's rollups, as sums of the day rows; 020's, claims, as given. */
+/** 019's and 026's rollups, as sums of the day rows; 020's, claims, as given. */
 function coarser(counts: Row[], channels: Row[], claims: Row[]): Rollups {
   const pick = (r: Row, cols: readonly string[]) => Object.fromEntries(cols.map((c) => [c, r[c]!]));
   return {
     counts, channels,
     months: sorted(rollUp(counts, (r) => ({ ...pick(r, COUNT_KEY), month: `${String(r.day).slice(0, 7)}-01`, day: '' }), COUNTERS)
       .map(({ day: _, ...r }) => r), MONTH_KEY),
+    totals: sorted(rollUp(counts, (r) => pick(r, TOTAL_KEY), COUNTERS), TOTAL_KEY),
     tenantDays: sorted(rollUp(counts, (r) => pick(r, TENANT_DAY_KEY), COUNTERS), TENANT_DAY_KEY),
     tenantChannels: sorted(rollUp(channels, (r) => pick(r, TENANT_CHANNEL_KEY), ['n']), TENANT_CHANNEL_KEY),
     claims,
@@ -256,13 +259,14 @@ async function stored(q: Queryable, tenantId: string): Promise<Rollups> {
     from award_day_channels where tenant_id = $1 and n <> 0`, [tenantId]);
   const months = await q.query<Row>(`select course_id, badge_id, to_char(month, 'YYYY-MM-DD') as month, module_id, method, is_test, ${COUNTERS.join(', ')}
     from award_month_counts where tenant_id = $1`, [tenantId]);
+  const totals = await q.query<Row>(`select course_id, badge_id, module_id, method, is_test, ${COUNTERS.join(', ')} from award_total_counts where tenant_id = $1`, [tenantId]);
   const tenantDays = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, is_test, ${COUNTERS.join(', ')} from tenant_day_counts where tenant_id = $1`, [tenantId]);
   const tenantChannels = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, is_test, kind, key, n from tenant_day_channels where tenant_id = $1 and n <> 0`, [tenantId]);
   const claims = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, is_test, bucket, n from tenant_day_claims where tenant_id = $1 and n <> 0`, [tenantId]);
   const nonZero = (rows: Row[]) => rows.filter((r) => COUNTERS.some((c) => r[c] !== 0));
   return {
     counts: sorted(nonZero(counts), COUNT_KEY), channels: sorted(channels, CHANNEL_KEY),
-    months: sorted(nonZero(months), MONTH_KEY), tenantDays: sorted(nonZero(tenantDays), TENANT_DAY_KEY), tenantChannels: sorted(tenantChannels, TENANT_CHANNEL_KEY),
+    months: sorted(nonZero(months), MONTH_KEY), totals: sorted(nonZero(totals), TOTAL_KEY), tenantDays: sorted(nonZero(tenantDays), TENANT_DAY_KEY), tenantChannels: sorted(tenantChannels, TENANT_CHANNEL_KEY),
     claims: sorted(claims, CLAIM_KEY),
   };
 }
@@ -313,6 +317,30 @@ describe('award_day_counts and award_day_channels', () => {
         expect(await rolled.compute(q)).toEqual(await perAward.compute(q));
       }
     }), { numRuns: 60 });
+  });
+
+  it('reads a range holding most of a long history as the all-time rows less what lies outside it, as the per-award pass does', async () => {
+    const rolled = createAnalytics({ db, clock: fixedClock(NOW) });
+    const perAward = createAnalytics({ db, clock: fixedClock(NOW), rollups: false });
+    const MONTH = 30 * DAY;
+    let asTotal = 0;
+    const arbEnd = fc.tuple(arbInstant, fc.nat({ max: 8 })).map(([t, back]) => new Date(t.getTime() - back * MONTH));
+    await fc.assert(fc.asyncProperty(arbHistory(), fc.array(fc.nat({ max: 7 }), { minLength: 6, maxLength: 6 }), fc.array(fc.tuple(arbEnd, arbEnd), { minLength: 3, maxLength: 3 }),
+      fc.boolean(), async ([awards, order, chunks], back, ranges, includeTest) => {
+        // the awards spread over the eight months before the usual days
+        const spread = awards.map((a, i) => ({ ...a, awardedAt: new Date(a.awardedAt.getTime() - back[i]! * MONTH) }));
+        const w = await newWorld(db);
+        await play(db, w, spread, order, chunks);
+        const [first] = await db.query<{ day: number }>(`select day - date '1970-01-01' as day from tenant_day_counts
+          where tenant_id = $1 and ($2 or not is_test) and awarded <> 0 order by day limit 1`, [w.tenantId, includeTest]);
+        for (const ends of ranges) {
+          const [from, to] = ends[0] <= ends[1] ? ends : [ends[1], ends[0]];
+          const q: AnalyticsQuery = { scope: 'org', tenantId: w.tenantId, includeTest, from, to };
+          if (first && readsLessAsTotal({ name: 'range', from, to }, first.day, NOW)) asTotal += 1;
+          expect(await rolled.compute(q)).toEqual(await perAward.compute(q));
+        }
+      }), { numRuns: 40 });
+    expect(asTotal).toBeGreaterThan(10);
   });
 
   it('leaves an award a fraction of a millisecond after a window\'s last millisecond out, as the per-award pass does', async () => {

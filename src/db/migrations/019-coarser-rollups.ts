@@ -19,10 +19,10 @@ import { CHANNEL_KEY, COUNTERS, KEY, list } from './013-daily-rollup.js';
 import { rollupTriggerFunctions } from './015-leaner-count-triggers.js';
 
 const MONTH = `date_trunc('month', c.day::timestamp)::date`;
-const nonZero = (sums: readonly string[]) => `(${sums.join(', ')}) <> (${sums.map(() => '0').join(', ')})`;
+export const nonZero = (sums: readonly string[]) => `(${sums.join(', ')}) <> (${sums.map(() => '0').join(', ')})`;
 
 /** An upsert adding the sums of CTE c's `counters`, grouped by `groups` (expressions on c), to `table`'s `key`. */
-function addTo(table: string, key: readonly string[], groups: readonly string[], counters: readonly string[]): string {
+export function addTo(table: string, key: readonly string[], groups: readonly string[], counters: readonly string[]): string {
   const sums = counters.map((c) => `sum(c.${c})`);
   const positions = groups.map((_, i) => String(i + 1)).join(', ');
   return `insert into ${table} as d (${list(key)}, ${list(counters)})
@@ -31,14 +31,17 @@ function addTo(table: string, key: readonly string[], groups: readonly string[],
       on conflict (${list(key)}) do update set ${counters.map((c) => `${c} = d.${c} + excluded.${c}`).join(', ')}`;
 }
 
-/** 013's upsertCounts, its sums also added per month and per tenant day. */
-export const upsertCountsRolled = (units: string) => `with c as (
+/**
+ * 013's upsertCounts, its sums also added per month and per tenant day (and to the `more` upserts
+ * of CTE c, between the two: 026's all-time rows).
+ */
+export const upsertCountsRolled = (units: string, more: readonly string[] = []) => `with c as (
       select ${list(KEY, 'u.')}, ${COUNTERS.map((c) => `sum(u.${c}) as ${c}`).join(', ')}
       from (${units}) u
       group by ${list(KEY, 'u.')}
       having ${nonZero(COUNTERS.map((c) => `sum(u.${c})`))}),
     months as (${addTo('award_month_counts', ['tenant_id', 'course_id', 'badge_id', 'month', 'module_id', 'method', 'is_test'],
-      ['c.tenant_id', 'c.course_id', 'c.badge_id', MONTH, 'c.module_id', 'c.method', 'c.is_test'], COUNTERS)}),
+      ['c.tenant_id', 'c.course_id', 'c.badge_id', MONTH, 'c.module_id', 'c.method', 'c.is_test'], COUNTERS)}),${more.map((m, i) => `\n    more${i + 1} as (${m}),`).join('')}
     tenant_days as (${addTo('tenant_day_counts', ['tenant_id', 'day', 'is_test'], ['c.tenant_id', 'c.day', 'c.is_test'], COUNTERS)})
     insert into award_day_counts as d (${list(KEY)}, ${list(COUNTERS)})
     select ${list(KEY, 'c.')}, ${list(COUNTERS, 'c.')} from c

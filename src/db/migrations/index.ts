@@ -25,6 +25,7 @@ import { sql as learnerChains } from './022-learner-chains.js';
 import { sql as pathwayLinkMonths } from './023-pathway-link-months.js';
 import { sql as awardKeys } from './024-award-keys.js';
 import { sql as chainLockByKey } from './025-chain-lock-by-key.js';
+import { sql as awardTotalCounts } from './026-award-total-counts.js';
 
 export interface Migration {
   version: number;
@@ -58,4 +59,5 @@ export const migrations: readonly Migration[] = [
   { version: 23, name: 'pathway-link-months', sql: pathwayLinkMonths },
   { version: 24, name: 'award-keys', sql: awardKeys },
   { version: 25, name: 'chain-lock-by-key', sql: chainLockByKey },
+  { version: 26, name: 'award-total-counts', sql: awardTotalCounts },
 ];
