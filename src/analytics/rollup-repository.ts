@@ -1,12 +1,16 @@
-// The count breakdowns and the channel distribution from the rollups of migrations 013 and 019 for
-// the whole UTC days of each window, and from the awards (scoped-awards.ts) for the partial days at
-// its edges: the sums of the per-award pass, for a filter without status (a status depends on now).
-// A course or a badge reads its day rows; the organisation reads tenant_day_counts for the window
-// totals and the timeline, and award_month_counts for a range's whole months per badge (and for an
-// edge month it holds most of, less that month's other days).
+// The count breakdowns and the channel distribution from the rollups of migrations 013, 019 and 026
+// for the whole UTC days of each window, and from the awards (scoped-awards.ts) for the partial days
+// at its edges (or a partial day's row less its awards outside the window): the sums of the
+// per-award pass, for a filter without status (a status depends on now). A course or a badge reads
+// its day rows; the organisation reads tenant_day_counts for the window totals and the timeline,
+// and award_month_counts for a range's whole months per badge (and for an edge month it holds most
+// of, less that month's other days), or award_total_counts less the rest of the history.
 import type { Queryable } from '../db/index.js';
 import { Params, scopedAwards, type AwardFilter } from './scoped-awards.js';
-import { awardReads, complementedDays, dailyReads, DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, isoDay, monthStartOf, wholeMonthsOf, maskOf, onPartialDays, onWholeDays, outsideWholeMonths, type BreakdownRow, type Window } from './windows.js';
+import {
+  awardReads, complementedDays, dailyReads, DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, isoDay, maskOf, monthStartOf, onPartialDays, onWholeDays,
+  outsideWholeMonths, wholeMonthsOf, type BreakdownRow, type Window,
+} from './windows.js';
 
 /** The rollup rows (alias d) of the filter's scope. */
 function rollupScope(f: AwardFilter, p: Params): string {
@@ -156,7 +160,9 @@ export function rollupRepository(db: Queryable) {
      * The organisation's sums per badge × method of the range (grouped 1, mask 1, as breakdownRows):
      * award_month_counts for its whole months, award_day_counts for its other whole days (or, where
      * they are most of their month, that month's row less its other days), the awards for its
-     * partial days. A group whose units sum to no award has none in the range: it is left out.
+     * partial days (or their rows less the awards outside); or, for a range holding most of the
+     * history, award_total_counts less what lies outside it (orgGroupRowsAsTotal). A group whose
+     * units sum to no award has none in the range: it is left out.
      */
     async orgGroupRows(f: AwardFilter, range: Window): Promise<BreakdownRow[]> {
       if (range.from && range.to) {
