@@ -1,8 +1,8 @@
 // The organisation's median and p90 hours to claim per window, from the claim-time histogram of
 // migration 020 instead of a sort of every accepted award: the bucket counts of the window (whole
 // days from tenant_day_claims, partial days from the awards) locate each rank's bucket and its
-// place in it, and the index awards_claim_time reads just that bucket's awards of the window to
-// take the ranked values. The result is PostgreSQL's percentile_cont, computed as it computes it.
+// place in it, and the index awards_claim_order (migration 027) walks just that bucket's awards of
+// the window in order of time to claim to the ranked values. The result is PostgreSQL's percentile_cont, computed as it computes it.
 // Both reads must see one snapshot (the caller's transaction): the histogram is kept by triggers in
 // the transactions that write the awards, so within a snapshot the two agree to the award.
 import { claimBucketOf, type Queryable } from '../db/index.js';
@@ -69,10 +69,11 @@ export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows
   if (reads.size > 0) {
     const q = new Params();
     const t = q.add(f.tenantId);
+    // in the order of awards_claim_order (migration 027), which the hours follow: a walk to the rank, no sort
     const parts = [...reads.values()].map((r) => `select ${r.window} as w, ${r.bucket} as bucket, ${r.from} as first, array(
-        select hours from (select ${HOURS} as hours from awards a
-          where a.tenant_id = ${t} and a.accepted_at is not null and ${claimBucketOf('a')} = ${q.add(r.bucket, '::int')}${test('a')} and ${inWindow(windows[r.window]!, q, 'a.awarded_at')}) x
-        order by hours offset ${q.add(r.from, '::int')} limit ${q.add(r.to - r.from + 1, '::int')}) as hours`);
+        select ${HOURS} from awards a
+        where a.tenant_id = ${t} and a.accepted_at is not null and ${claimBucketOf('a')} = ${q.add(r.bucket, '::int')}${test('a')} and ${inWindow(windows[r.window]!, q, 'a.awarded_at')}
+        order by a.accepted_at - a.awarded_at offset ${q.add(r.from, '::int')} limit ${q.add(r.to - r.from + 1, '::int')}) as hours`);
     for (const row of await db.query<{ w: number; bucket: number; first: number; hours: number[] }>(parts.join('\nunion all\n'), q.values)) {
       row.hours.forEach((h, k) => values.set(`${row.w} ${row.bucket} ${row.first + k}`, h));
     }

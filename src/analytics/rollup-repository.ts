@@ -64,15 +64,23 @@ function monthsBetween(a: number, b: number): number {
   return n;
 }
 
+/** The range's whole UTC months. */
+function ownWholeMonths(range: Bounded): number {
+  const inside = wholeMonthsOf(range);
+  return inside ? monthsBetween(Date.parse(inside.first!), Date.parse(inside.end!)) : 0;
+}
+
+/** Fewer whole months than this never read less as the totals (they and the edge months' days are two). */
+const MIN_MONTHS_AS_TOTAL = 3;
+
 /**
  * Whether the range's sums per badge read fewer rows as award_total_counts less what lies outside
  * it (the history's months before its first month and after its last, up to now) than as its own
  * whole months: a month's rows are about as many as the totals', and the edge months' days alike.
  */
 export function readsLessAsTotal(range: Bounded, firstDay: number, now: Date): boolean {
-  const inside = wholeMonthsOf(range);
-  if (!inside) return false;
-  const own = monthsBetween(Date.parse(inside.first!), Date.parse(inside.end!));
+  const own = ownWholeMonths(range);
+  if (own < MIN_MONTHS_AS_TOTAL) return false;
   const before = monthsBetween(monthStartOf(firstDay * DAY), monthStartOf(range.from.getTime()));
   const after = monthsBetween(firstMonthFrom(range.to.getTime() + 1), now.getTime() + 1);
   // the totals, and the days of the range's first and last month outside it, about a month's rows each
@@ -165,9 +173,11 @@ export function rollupRepository(db: Queryable) {
      * units sum to no award has none in the range: it is left out.
      */
     async orgGroupRows(f: AwardFilter, range: Window): Promise<BreakdownRow[]> {
-      if (range.from && range.to) {
+      // a range of fewer whole months needs no first day: the history's start can't make it read less as the totals
+      if (range.from && range.to && ownWholeMonths(range as Bounded) >= MIN_MONTHS_AS_TOTAL) {
+        const q = new Params();
         const [first] = await db.query<{ day: number }>(`select d.day - date '1970-01-01' as day from tenant_day_counts d
-          where ${tenantScope(f, new Params())} and d.awarded <> 0 order by d.day limit 1`, [f.tenantId]);
+          where ${tenantScope(f, q)} and d.awarded <> 0 order by d.day limit 1`, q.values);
         if (!first) return [];
         if (readsLessAsTotal(range as Bounded, first.day, f.now)) return orgGroupRowsAsTotal(f, range as Bounded);
       }

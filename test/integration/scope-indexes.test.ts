@@ -5,8 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregatesRepository } from '../../src/analytics/aggregates-repository.js';
+import { orgClaimPercentiles } from '../../src/analytics/claim-percentiles.js';
 import type { AwardFilter } from '../../src/analytics/scoped-awards.js';
-import type { Db } from '../../src/db/index.js';
+import type { Db, Queryable } from '../../src/db/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 
 const DAY = 86_400_000;
@@ -123,5 +124,20 @@ describe('covering indexes of a course and a badge', () => {
     expect(await insert('on conflict (tenant_id, course_id, module_id, user_id) do nothing')).toEqual([]);
     const indexes = await db.query<{ name: string }>(`select indexname as name from pg_indexes where tablename = 'awards' and indexdef like 'CREATE UNIQUE INDEX%(tenant_id, course_id, module_id, user_id)%'`);
     expect(indexes.map((i) => i.name)).toEqual(['awards_course_learner']);
+  });
+});
+
+describe('the claim-time index of the organisation (migration 027)', () => {
+  it('reads a bucket\'s ranked hours by walking awards_claim_order, without sorting the bucket', async () => {
+    const f: AwardFilter = { tenantId: world.tenantId, courseId: null, badgeId: null, includeTest: false, now: NOW };
+    const sent: Array<{ sql: string; params: readonly unknown[] }> = [];
+    const recording = { query: (sql: string, params: readonly unknown[] = []) => (sent.push({ sql, params }), db.query(sql, params)) } as Queryable;
+    const answer = await orgClaimPercentiles(recording, f, windows);
+    expect(answer.map((w) => w.median_hours)).toEqual([1, 1]); // every accepted award here took an hour
+    const reads = sent.filter((q) => / offset /.test(q.sql));
+    expect(reads).toHaveLength(1);
+    const plan = await planWithOnly('awards_claim_order', reads[0]!);
+    expect(plan).toContain('Index Only Scan using awards_claim_order on awards a');
+    expect(plan).not.toMatch(/Sort/);
   });
 });

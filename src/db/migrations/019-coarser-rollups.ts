@@ -60,7 +60,7 @@ export const upsertChannelsRolled = (units: string) => `with c as (
     order by ${list(CHANNEL_KEY, 'c.')}
     on conflict (${list(CHANNEL_KEY)}) do update set n = d.n + excluded.n`;
 
-const counterColumns = COUNTERS.map((c) => `  ${c.padEnd(16)} integer not null default 0,`).join('\n');
+export const counterColumns = COUNTERS.map((c) => `  ${c.padEnd(16)} integer not null default 0,`).join('\n');
 const sumsOf = (cols: readonly string[]) => cols.map((c) => `sum(${c})`).join(', ');
 
 export const sql = /* sql */ `

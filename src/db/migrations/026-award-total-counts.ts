@@ -6,11 +6,10 @@
 // award_month_counts gets an index by month: without it every month read scanned all of the tenant's.
 import { COUNTERS, list } from './013-daily-rollup.js';
 import { rollupTriggerFunctions } from './015-leaner-count-triggers.js';
-import { addTo, nonZero, upsertChannelsRolled, upsertCountsRolled } from './019-coarser-rollups.js';
+import { addTo, counterColumns, nonZero, upsertChannelsRolled, upsertCountsRolled } from './019-coarser-rollups.js';
 
 const TOTAL_KEY = ['tenant_id', 'course_id', 'badge_id', 'module_id', 'method', 'is_test'];
 const totals = addTo('award_total_counts', TOTAL_KEY, TOTAL_KEY.map((c) => `c.${c}`), COUNTERS);
-const counterColumns = COUNTERS.map((c) => `  ${c.padEnd(16)} integer not null default 0,`).join('\n');
 
 export const sql = /* sql */ `
 create table award_total_counts (

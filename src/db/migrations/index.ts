@@ -26,6 +26,7 @@ import { sql as pathwayLinkMonths } from './023-pathway-link-months.js';
 import { sql as awardKeys } from './024-award-keys.js';
 import { sql as chainLockByKey } from './025-chain-lock-by-key.js';
 import { sql as awardTotalCounts } from './026-award-total-counts.js';
+import { sql as claimTimeOrder } from './027-claim-time-order.js';
 
 export interface Migration {
   version: number;
@@ -60,4 +61,5 @@ export const migrations: readonly Migration[] = [
   { version: 24, name: 'award-keys', sql: awardKeys },
   { version: 25, name: 'chain-lock-by-key', sql: chainLockByKey },
   { version: 26, name: 'award-total-counts', sql: awardTotalCounts },
+  { version: 27, name: 'claim-time-order', sql: claimTimeOrder },
 ];
