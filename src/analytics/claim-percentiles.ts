@@ -1,13 +1,14 @@
 // The organisation's median and p90 hours to claim per window, from the claim-time histogram of
-// migration 020 instead of a sort of every accepted award: the bucket counts of the window (whole
-// days from tenant_day_claims, partial days from the awards) locate each rank's bucket and its
-// place in it, and the index awards_claim_order (migration 027) walks just that bucket's awards of
-// the window in order of time to claim to the ranked values. The result is PostgreSQL's percentile_cont, computed as it computes it.
+// migration 020 instead of a sort of every accepted award. The bucket counts of the window (whole
+// months from tenant_month_claims, other whole days from tenant_day_claims, partial days from the
+// awards) locate each rank's bucket and its place in it, and the index awards_claim_order
+// (migration 027) walks just that bucket's awards of the window, in order of time to claim, to the
+// ranked values. The result is PostgreSQL's percentile_cont, computed as it computes it.
 // Both reads must see one snapshot (the caller's transaction): the histogram is kept by triggers in
 // the transactions that write the awards, so within a snapshot the two agree to the award.
 import { claimBucketOf, type Queryable } from '../db/index.js';
 import { hoursToClaimOf, Params, type AwardFilter } from './scoped-awards.js';
-import { dailyReads, inWindow, maskOf, type Window } from './windows.js';
+import { awardReads, complementedDays, inWholeMonths, inWindow, maskOf, onWholeDaysOutsideMonths, type Window } from './windows.js';
 
 const PERCENTILES = [0.5, 0.9] as const;
 const HOURS = hoursToClaimOf('a');
@@ -32,9 +33,12 @@ export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows
   const p = new Params();
   const tenant = p.add(f.tenantId);
   const test = (alias: string) => (f.includeTest ? '' : ` and not ${alias}.is_test`);
+  // whole months from tenant_month_claims (migration 028), other whole days from tenant_day_claims;
   // a partial day from its awards, or as its histogram less its awards outside the window (windows.ts)
-  const daily = windows.map((w) => dailyReads(w, p, f.now, { day: 'd.day', at: 'a.awarded_at' }));
-  const [plus, minus, days] = [daily.map((r) => r.plus), daily.map((r) => r.minus), daily.map((r) => r.days)];
+  const months = windows.map((w) => inWholeMonths(w, p, 'm.month'));
+  const days = windows.map((w) => [onWholeDaysOutsideMonths(w, p, 'd.day'), complementedDays(w, p, f.now, 'd.day')].filter((c) => c !== 'false').join(' or ') || 'false');
+  const awarded = windows.map((w) => awardReads(w, p, f.now, 'a.awarded_at'));
+  const [plus, minus] = [awarded.map((r) => r.plus), awarded.map((r) => r.minus)];
   const counts = await db.query<{ mask: number; bucket: number; n: number }>(`select mask, bucket, sum(n)::int as n from (
       select ${maskOf(plus)} as mask, ${claimBucketOf('a')} as bucket, 1 as n from awards a
       where a.tenant_id = ${tenant}${test('a')} and a.accepted_at is not null and (${plus.join(' or ')})
@@ -43,7 +47,10 @@ export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows
       where a.tenant_id = ${tenant}${test('a')} and a.accepted_at is not null and (${minus.join(' or ')})
       union all
       select ${maskOf(days)}, d.bucket, d.n from tenant_day_claims d
-      where d.tenant_id = ${tenant}${test('d')} and d.n <> 0 and (${days.join(' or ')})) u
+      where d.tenant_id = ${tenant}${test('d')} and d.n <> 0 and (${days.join(' or ')})
+      union all
+      select ${maskOf(months)}, m.bucket, m.n from tenant_month_claims m
+      where m.tenant_id = ${tenant}${test('m')} and m.n <> 0 and (${months.join(' or ')})) u
     group by mask, bucket`, p.values);
 
   const perWindow = windows.map((_, i) => {

@@ -120,6 +120,23 @@ export function inWholeMonths(w: Window, p: Params, column: string): string {
   return bounds.filter(Boolean).join(' and ') || 'true';
 }
 
+/**
+ * "On one of the window's whole days outside its whole months", on a date column: at most a run
+ * of days before them and one after, each a range an index reads on its own.
+ */
+export function onWholeDaysOutsideMonths(w: Window, p: Params, column: string): string {
+  const d = wholeDaysOf(w);
+  if (!d) return 'false';
+  const run = (first: number, last: number) => `(${column} >= ${p.add(isoDay(first), '::date')} and ${column} <= ${p.add(isoDay(last), '::date')})`;
+  const m = wholeMonthsOf(w);
+  // no whole month: the window is bounded (an open end holds every month beyond it)
+  if (!m) return run(d.first!, d.last!);
+  const runs: string[] = [];
+  if (d.first !== null && m.first !== null && Date.parse(m.first) / DAY > d.first) runs.push(run(d.first, Date.parse(m.first) / DAY - 1));
+  if (d.last !== null && m.end !== null && Date.parse(m.end) / DAY <= d.last) runs.push(run(Date.parse(m.end) / DAY, d.last));
+  return runs.length ? `(${runs.join(' or ')})` : 'false';
+}
+
 /** "Not in any of the window's whole months", on a date column. */
 export function outsideWholeMonths(w: Window, p: Params, column: string): string {
   const m = wholeMonthsOf(w);

@@ -195,10 +195,11 @@ const TOTAL_KEY = ['course_id', 'badge_id', 'module_id', 'method', 'is_test'] as
 const TENANT_DAY_KEY = ['day', 'is_test'] as const;
 const TENANT_CHANNEL_KEY = ['day', 'is_test', 'kind', 'key'] as const;
 const CLAIM_KEY = ['day', 'is_test', 'bucket'] as const;
+const MONTH_CLAIM_KEY = ['month', 'is_test', 'bucket'] as const;
 
-interface Rollups { counts: Row[]; channels: Row[]; months: Row[]; totals: Row[]; tenantDays: Row[]; tenantChannels: Row[]; claims: Row[] }
+interface Rollups { counts: Row[]; channels: Row[]; months: Row[]; totals: Row[]; tenantDays: Row[]; tenantChannels: Row[]; claims: Row[]; monthClaims: Row[] }
 
-/** 019's and 026's rollups, as sums of the day rows; 020's, claims, as given. */
+/** 019's and 026's rollups, as sums of the day rows; 020's, claims, as given, and 028's as their sums per month. */
 function coarser(counts: Row[], channels: Row[], claims: Row[]): Rollups {
   const pick = (r: Row, cols: readonly string[]) => Object.fromEntries(cols.map((c) => [c, r[c]!]));
   return {
@@ -209,6 +210,7 @@ function coarser(counts: Row[], channels: Row[], claims: Row[]): Rollups {
     tenantDays: sorted(rollUp(counts, (r) => pick(r, TENANT_DAY_KEY), COUNTERS), TENANT_DAY_KEY),
     tenantChannels: sorted(rollUp(channels, (r) => pick(r, TENANT_CHANNEL_KEY), ['n']), TENANT_CHANNEL_KEY),
     claims,
+    monthClaims: sorted(rollUp(claims, (r) => ({ month: `${String(r.day).slice(0, 7)}-01`, is_test: r.is_test!, bucket: r.bucket! }), ['n']), MONTH_CLAIM_KEY),
   };
 }
 
@@ -263,11 +265,12 @@ async function stored(q: Queryable, tenantId: string): Promise<Rollups> {
   const tenantDays = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, is_test, ${COUNTERS.join(', ')} from tenant_day_counts where tenant_id = $1`, [tenantId]);
   const tenantChannels = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, is_test, kind, key, n from tenant_day_channels where tenant_id = $1 and n <> 0`, [tenantId]);
   const claims = await q.query<Row>(`select to_char(day, 'YYYY-MM-DD') as day, is_test, bucket, n from tenant_day_claims where tenant_id = $1 and n <> 0`, [tenantId]);
+  const monthClaims = await q.query<Row>(`select to_char(month, 'YYYY-MM-DD') as month, is_test, bucket, n from tenant_month_claims where tenant_id = $1 and n <> 0`, [tenantId]);
   const nonZero = (rows: Row[]) => rows.filter((r) => COUNTERS.some((c) => r[c] !== 0));
   return {
     counts: sorted(nonZero(counts), COUNT_KEY), channels: sorted(channels, CHANNEL_KEY),
     months: sorted(nonZero(months), MONTH_KEY), totals: sorted(nonZero(totals), TOTAL_KEY), tenantDays: sorted(nonZero(tenantDays), TENANT_DAY_KEY), tenantChannels: sorted(tenantChannels, TENANT_CHANNEL_KEY),
-    claims: sorted(claims, CLAIM_KEY),
+    claims: sorted(claims, CLAIM_KEY), monthClaims: sorted(monthClaims, MONTH_CLAIM_KEY),
   };
 }
 

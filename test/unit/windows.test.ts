@@ -2,7 +2,7 @@
 // whole days (award_day_counts, tenant_day_counts), partial days (the awards).
 import { describe, expect, it } from 'vitest';
 import { Params } from '../../src/analytics/scoped-awards.js';
-import { DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, monthStartOf, outsideWholeMonths, partialDaysOf, wholeDaysOf, wholeMonthsOf, type Window } from '../../src/analytics/windows.js';
+import { DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, isoDay, monthStartOf, onWholeDaysOutsideMonths, outsideWholeMonths, partialDaysOf, wholeDaysOf, wholeMonthsOf, type Window } from '../../src/analytics/windows.js';
 
 const w = (from: string | null, to: string | null): Window => ({ name: 'w', from: from === null ? null : new Date(from), to: to === null ? null : new Date(to) });
 
@@ -38,6 +38,36 @@ describe('inWholeMonths and outsideWholeMonths', () => {
     expect([inWholeMonths(w(null, null), p, 'm'), outsideWholeMonths(w(null, null), p, 'd')]).toEqual(['true', 'false']);
     const none = w('2026-03-02T00:00:00.000Z', '2026-03-20T00:00:00.000Z');
     expect([inWholeMonths(none, p, 'm'), outsideWholeMonths(none, p, 'd')]).toEqual(['false', 'true']);
+  });
+});
+
+describe('onWholeDaysOutsideMonths', () => {
+  /** A condition of these builders on ISO dates, evaluated as JavaScript (ISO dates order as strings). */
+  const holds = (condition: string, p: Params, column: string, value: string) => {
+    const js = condition.replace(/\$(\d+)::date/g, (_, n) => JSON.stringify(p.values[Number(n) - 1])).replaceAll(column, JSON.stringify(value))
+      .replaceAll(' and ', ' && ').replaceAll(' or ', ' || ');
+    return Boolean(new Function(`return ${js}`)());
+  };
+
+  it('holds each whole day of a window that its whole months do not, and no other day', () => {
+    const windows = [
+      w('2025-12-01T16:40:00.000Z', '2026-12-01T16:40:00.000Z'), // whole months and runs on both sides
+      w('2026-01-01T00:00:00.000Z', '2026-03-31T23:59:59.999Z'), // a run at the end only
+      w('2026-01-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z'), // months only
+      w('2026-02-03T05:00:00.000Z', '2026-02-20T00:00:00.000Z'), // no whole month
+      w('2026-02-03T05:00:00.000Z', '2026-02-03T09:00:00.000Z'), // no whole day
+      w(null, '2026-02-10T00:00:00.000Z'), w('2026-02-10T12:00:00.000Z', null), w(null, null),
+    ];
+    for (const win of windows) {
+      const p = new Params();
+      const [days, months] = [onWholeDaysOutsideMonths(win, p, 'd.day'), inWholeMonths(win, p, 'm.month')];
+      for (let day = Date.parse('2025-11-01') / DAY; day < Date.parse('2027-01-15') / DAY; day++) {
+        // whole: held to its last microsecond (wholeDaysOf)
+        const whole = (win.from === null || win.from.getTime() <= day * DAY) && (win.to === null || win.to.getTime() >= (day + 1) * DAY);
+        const [inDays, inMonths] = [holds(days, p, 'd.day', isoDay(day)), holds(months, p, 'm.month', isoDay(day).slice(0, 8) + '01')];
+        expect([inDays || inMonths, inDays && inMonths], `${isoDay(day)} in ${win.from?.toISOString()}..${win.to?.toISOString()}`).toEqual([whole, false]);
+      }
+    }
   });
 });
 

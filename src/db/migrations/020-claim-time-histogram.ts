@@ -17,7 +17,7 @@
 export const claimBucketOf = (a: string) =>
   `(sign(date_part('epoch', ${a}.accepted_at - ${a}.awarded_at)) * floor(8 * ln(1 + abs(date_part('epoch', ${a}.accepted_at - ${a}.awarded_at))) / ln(2)))::int`;
 
-const unitsOf = (table: string, sign: 1 | -1) =>
+export const claimUnitsOf = (table: string, sign: 1 | -1) =>
   `select ${table}.tenant_id, (${table}.awarded_at at time zone 'UTC')::date as day, ${table}.is_test, ${claimBucketOf(table)} as bucket, ${sign} as n
     from ${table} where ${table}.accepted_at is not null`;
 
@@ -27,7 +27,7 @@ const addClaims = (units: string) => `insert into tenant_day_claims as d (tenant
     group by 1, 2, 3, 4 having sum(u.n) <> 0 order by 1, 2, 3, 4
     on conflict (tenant_id, day, is_test, bucket) do update set n = d.n + excluded.n`;
 
-const fn = (name: string, body: string) => `create function ${name}() returns trigger language plpgsql as $fn$
+export const triggerFunction = (name: string, body: string, create = 'create') => `${create} function ${name}() returns trigger language plpgsql as $fn$
 begin
   ${body}
   ; return null
@@ -51,13 +51,13 @@ create table tenant_day_claims (
 create index awards_claim_time on awards (tenant_id, (${claimBucketOf('awards')}), awarded_at) include (accepted_at, is_test)
   where accepted_at is not null;
 
-${fn('tenant_day_claims_inserted', addClaims(unitsOf('new_awards', 1)))}
+${triggerFunction('tenant_day_claims_inserted', addClaims(claimUnitsOf('new_awards', 1)))}
 
-${fn('tenant_day_claims_deleted', addClaims(unitsOf('old_awards', -1)))}
+${triggerFunction('tenant_day_claims_deleted', addClaims(claimUnitsOf('old_awards', -1)))}
 
 -- an update moves counts only when an award's day, test account or time to claim changed: the
 -- unchanged cancel out in the sums (signing, the most frequent update, changes none of them)
-${fn('tenant_day_claims_updated', addClaims(`${unitsOf('old_awards', -1)} union all ${unitsOf('new_awards', 1)}`))}
+${triggerFunction('tenant_day_claims_updated', addClaims(`${claimUnitsOf('old_awards', -1)} union all ${claimUnitsOf('new_awards', 1)}`))}
 
 create trigger tenant_day_claims_inserted after insert on awards referencing new table as new_awards
   for each statement execute function tenant_day_claims_inserted();
@@ -66,5 +66,5 @@ create trigger tenant_day_claims_updated after update on awards referencing old 
 create trigger tenant_day_claims_deleted after delete on awards referencing old table as old_awards
   for each statement execute function tenant_day_claims_deleted();
 
-${addClaims(unitsOf('awards', 1))};
+${addClaims(claimUnitsOf('awards', 1))};
 `;

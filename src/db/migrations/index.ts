@@ -27,6 +27,7 @@ import { sql as awardKeys } from './024-award-keys.js';
 import { sql as chainLockByKey } from './025-chain-lock-by-key.js';
 import { sql as awardTotalCounts } from './026-award-total-counts.js';
 import { sql as claimTimeOrder } from './027-claim-time-order.js';
+import { sql as monthClaims } from './028-month-claims.js';
 
 export interface Migration {
   version: number;
@@ -62,4 +63,5 @@ export const migrations: readonly Migration[] = [
   { version: 25, name: 'chain-lock-by-key', sql: chainLockByKey },
   { version: 26, name: 'award-total-counts', sql: awardTotalCounts },
   { version: 27, name: 'claim-time-order', sql: claimTimeOrder },
+  { version: 28, name: 'month-claims', sql: monthClaims },
 ];
