@@ -60,7 +60,9 @@ interface PathwayUnitsRow { pathway: string; badge_id: string; kind: PathwayUnit
 /**
  * The range's pathway units ("x ≥ F and t ≤ T", see migration 023) per step, kind and step before,
  * counted from a month start G next to F: the whole months' cells (x from G, t before the start of
- * T's month), the awards of T's month up to T with x from G, and the links with x between F and G,
+ * T's month) and the awards of T's month up to T with x from G, or, for a range ending nearer now
+ * than the start of its month, every month's cells with x from G less the awards after T; and the
+ * links with x between F and G,
  * per unit from the index on its x: added where G is the first month start after F, taken back
  * where it is the start of F's own month, whichever leaves fewer days between them (a range from
  * 2 December reads 1 December's links, not 2–31 December's).
@@ -70,21 +72,28 @@ function monthParts(f: AwardFilter, range: { from: Date; to: Date }): [string, u
   const F = range.from.getTime();
   const [after, before] = [firstMonthFrom(F), monthStartOf(F)];
   const G = after - F <= F - before ? after : before;
-  const lastMonth = monthStartOf(range.to.getTime());
+  const T = range.to.getTime();
+  const lastMonth = monthStartOf(T);
   const tenant = p.add(f.tenantId);
   const to = p.add(range.to, '::timestamptz');
   const links = `k.tenant_id = ${tenant} and not k.is_test and k.pathway is not null`;
   const parts: string[] = [];
   if (G <= lastMonth) {
-    const [first, last] = [p.add(new Date(G), '::timestamptz'), p.add(new Date(lastMonth), '::timestamptz')];
-    if (G < lastMonth) {
-      // as dates from text: a timestamptz's date would be in the session's time zone
-      const month = (ms: number) => p.add(new Date(ms).toISOString().slice(0, 10), '::date');
-      parts.push(`select pathway, badge_id, kind, prev_badge, sum(n)::int as n from pathway_link_months
-        where tenant_id = ${tenant} and not is_test and month >= ${month(G)} and award_month < ${month(lastMonth)} group by 1, 2, 3, 4`);
+    const first = p.add(new Date(G), '::timestamptz');
+    // as dates from text: a timestamptz's date would be in the session's time zone
+    const month = (ms: number) => p.add(new Date(ms).toISOString().slice(0, 10), '::date');
+    const cells = (awardMonths: string) => `select pathway, badge_id, kind, prev_badge, sum(n)::int as n from pathway_link_months
+        where tenant_id = ${tenant} and not is_test and month >= ${month(G)}${awardMonths} group by 1, 2, 3, 4`;
+    const units = (sign: '' | '-', awarded: string) => `select k.pathway, k.badge_id, u.kind, u.prev_badge, ${sign}count(*)::int as n from award_links k cross join lateral ${pathwayUnitsOf('k', (at) => at)}
+      where ${links} and ${awarded} and u.applies and u.other >= ${first} group by 1, 2, 3, 4`;
+    if (f.now.getTime() - T < T - lastMonth) {
+      // "t ≤ T" as every award month less the awards after T: fewer than those of T's month before it
+      // (none after a range ending now)
+      parts.push(cells(''), units('-', `k.awarded_at > ${to}`));
+    } else {
+      if (G < lastMonth) parts.push(cells(` and award_month < ${month(lastMonth)}`));
+      parts.push(units('', `k.awarded_at >= ${p.add(new Date(lastMonth), '::timestamptz')} and k.awarded_at <= ${to}`));
     }
-    parts.push(`select k.pathway, k.badge_id, u.kind, u.prev_badge, count(*)::int as n from award_links k cross join lateral ${pathwayUnitsOf('k', (at) => at)}
-      where ${links} and k.awarded_at >= ${last} and k.awarded_at <= ${to} and u.applies and u.other >= ${first} group by 1, 2, 3, 4`);
   }
   if (G !== F) {
     const [low, high] = G > F ? [F, G] : [G, F];
