@@ -26,23 +26,36 @@ const linkUnits = (i: number, from: string, where: string, inside: (other: strin
     from ${from} cross join lateral ${chainUnitsOf('k', (at) => at)}
     where ${where} and u.applies group by 2`;
 
-/** The SQL parts whose sums are window i's units. */
-function windowParts(f: AwardFilter, w: Window, i: number, p: Params, learners?: readonly string[]): string[] {
+/** Window i's whole days in learner_chain_days (alias d): which rows, and which of those have their other end in the window. */
+interface ChainDays { i: number; days: string; inside: string }
+
+/**
+ * The windows' units from learner_chain_days in one pass over the rows any of them holds, summed
+ * per window by filters (a pass per window read the table once for each of the range, the
+ * previous one and all time: three scans of 78k rows at a million awards).
+ */
+function chainDaysPart(f: AwardFilter, windows: readonly ChainDays[], p: Params): string {
+  const sums = windows.map((w) => `coalesce(sum(d.n) filter (where ${w.days}), 0)::int as all${w.i}, coalesce(sum(d.n) filter (where ${w.days} and ${w.inside}), 0)::int as inside${w.i}`);
+  return `select v.w, s.kind, v.all_n, v.inside_n from (
+      select d.kind, ${sums.join(', ')} from learner_chain_days d
+      where d.tenant_id = ${p.add(f.tenantId)} and not d.is_test and (${windows.map((w) => `(${w.days})`).join(' or ')}) group by d.kind) s
+    cross join lateral (values ${windows.map((w) => `(${w.i}, s.all${w.i}, s.inside${w.i})`).join(', ')}) as v(w, all_n, inside_n)`;
+}
+
+/** The SQL parts whose sums are window i's units, and its whole days for chainDaysPart. */
+function windowParts(f: AwardFilter, w: Window, i: number, p: Params, learners?: readonly string[]): { parts: string[]; days?: ChainDays } {
   const links = [`k.tenant_id = ${p.add(f.tenantId)}`, 'not k.is_test'];
   const from = w.from ? p.add(w.from, '::timestamptz') : null;
   const inside = (other: string) => (from ? `${other} >= ${from}` : `${other} is not null`);
   // the learners given: every award of theirs in the window, one by one
-  if (learners) return [linkUnits(i, 'award_links k', [...links, `k.user_id = any(${p.add(learners, '::uuid[]')})`, inWindow(w, p, 'k.awarded_at')].join(' and '), inside)];
+  if (learners) return { parts: [linkUnits(i, 'award_links k', [...links, `k.user_id = any(${p.add(learners, '::uuid[]')})`, inWindow(w, p, 'k.awarded_at')].join(' and '), inside)] };
   const days = wholeDaysOf(w);
   // the awards on the window's partial days (all of them, if it holds no whole day)
   const parts = [linkUnits(i, 'award_links k', [...links, onPartialDays(w, p, 'k.awarded_at')].join(' and '), inside)];
-  if (!days) return parts;
+  if (!days) return { parts };
   const first = days.first === null ? null : p.add(isoDay(days.first), '::date');
-  const bounds = [`d.tenant_id = ${p.add(f.tenantId)}`, 'not d.is_test', ...(first ? [`d.day >= ${first}`] : []),
-    ...(days.last === null ? [] : [`d.day <= ${p.add(isoDay(days.last), '::date')}`])];
-  parts.push(`select ${i} as w, d.kind, sum(d.n)::int as all_n,
-      coalesce(sum(d.n) filter (where ${first ? `d.other_day >= ${first}` : `d.other_day > '-infinity'::date`}), 0)::int as inside_n
-    from learner_chain_days d where ${bounds.join(' and ')} group by 2`);
+  const bounds = [...(first ? [`d.day >= ${first}`] : []), ...(days.last === null ? [] : [`d.day <= ${p.add(isoDay(days.last), '::date')}`])];
+  const chainDays = { i, days: bounds.join(' and ') || 'true', inside: first ? `d.other_day >= ${first}` : `d.other_day > '-infinity'::date` };
   // links of awards on whole days whose other end lies on the partial first day, after `from`:
   // found from the few learners with an award there
   if (w.from && days.first !== null && w.from.getTime() < days.first * DAY) {
@@ -52,7 +65,7 @@ function windowParts(f: AwardFilter, w: Window, i: number, p: Params, learners?:
     const wholeDays = [`k.awarded_at >= ${edge}`, ...(days.last === null ? [] : [`k.awarded_at < ${p.add(new Date((days.last + 1) * DAY), '::timestamptz')}`])];
     parts.push(linkUnits(i, onEdge, wholeDays.join(' and '), (other) => `${other} >= ${from} and ${other} < ${edge}`, { linksOnly: true }));
   }
-  return parts;
+  return { parts, days: chainDays };
 }
 
 interface PathwayUnitsRow { pathway: string; badge_id: string; kind: PathwayUnitKind; prev_badge: string; n: number }
@@ -129,7 +142,9 @@ export function chainRepository(db: Queryable) {
     /** The units of each window, of the learners given (from award_links alone), or of all. */
     async units(f: AwardFilter, windows: readonly Window[], learners?: readonly string[]): Promise<ChainUnits[]> {
       const p = new Params();
-      const parts = windows.flatMap((w, i) => windowParts(f, w, i, p, learners));
+      const perWindow = windows.map((w, i) => windowParts(f, w, i, p, learners));
+      const days = perWindow.flatMap((x) => (x.days ? [x.days] : []));
+      const parts = [...perWindow.flatMap((x) => x.parts), ...(days.length ? [chainDaysPart(f, days, p)] : [])];
       const rows = await db.query<{ w: number; kind: ChainKind; all_n: number; inside_n: number }>(`select w, kind, sum(all_n)::int as all_n, sum(inside_n)::int as inside_n
         from (${parts.join('\n union all ')}) parts group by 1, 2`, p.values);
       return rows.map((r) => ({ w: r.w, kind: r.kind, all: r.all_n, inside: r.inside_n }));

@@ -80,13 +80,6 @@ export function countAwards(awards: readonly AwardFact[]): AwardCounts {
   return c;
 }
 
-/** The sum of several sets of counts (breakdowns summed up from finer ones). */
-export function addCounts(a: AwardCounts, b: AwardCounts): AwardCounts {
-  const out = { ...a };
-  for (const k of Object.keys(out) as Array<keyof AwardCounts>) out[k] += b[k];
-  return out;
-}
-
 export function engagementOf(c: AwardCounts) {
   const acceptanceRate = rate(c.accepted, c.awarded);
   const shareRate = rate(c.acceptedShared, c.accepted);

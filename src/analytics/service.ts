@@ -6,7 +6,7 @@ import type { Clock } from '../shared/index.js';
 import { aggregatesRepository, type AggregatesRepository, type PathwayRow, type Window } from './aggregates-repository.js';
 import { isWeekly, perCourseOf, timelineOf } from './breakdowns.js';
 import { alerts, driver, engagementOf, funnelOf, gapOf, NO_AWARDS, overallScores, pathwayOf, rate, trend } from './metrics.js';
-import { analyticsRepository, type BadgeAttributes, type Scope } from './repository.js';
+import { analyticsRepository, type Scope } from './repository.js';
 import type { AwardFilter, AwardStatus } from './scoped-awards.js';
 import { kpis, sumBy, windowFacts } from './summaries.js';
 
@@ -57,16 +57,32 @@ function drivers(g: Gathered, scores: Array<{ badgeId: string; les: number | nul
   ];
 }
 
+/** Rows grouped by a key, each group in the rows' order. */
+function groupBy<R>(rows: readonly R[], key: (r: R) => string | null): Map<string, R[]> {
+  const out = new Map<string, R[]>();
+  for (const r of rows) {
+    const k = key(r);
+    if (k === null) continue;
+    const group = out.get(k);
+    if (group) group.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
 function pathways(g: Gathered) {
-  const names = [...new Set(g.badgeList.flatMap((b) => (b.pathway ? [b.pathway] : [])))].sort();
+  // grouped once: an organisation has hundreds of pathways and thousands of step rows
+  const [stepsOf, badgesOf] = [groupBy(g.steps, (r) => r.pathway), groupBy(g.badgeList, (b) => b.pathway)];
+  const earnersOf = new Map(g.pathwayEarners.map((r) => [r.pathway, r]));
+  const names = [...badgesOf.keys()].sort();
   return names.map((name) => {
-    const mine = g.steps.filter((r) => r.pathway === name);
+    const mine = stepsOf.get(name) ?? [];
     const next = new Map<string, Map<string, number>>();
     for (const r of mine.filter((x): x is PathwayRow & { next_id: string } => x.next_id !== null)) {
       next.set(r.badge_id, (next.get(r.badge_id) ?? new Map<string, number>()).set(r.next_id, r.learners));
     }
-    const e = g.pathwayEarners.find((r) => r.pathway === name);
-    const steps = g.badgeList.filter((b: BadgeAttributes) => b.pathway === name).sort((x, y) => x.position - y.position || x.name.localeCompare(y.name));
+    const e = earnersOf.get(name);
+    const steps = [...badgesOf.get(name)!].sort((x, y) => x.position - y.position || x.name.localeCompare(y.name));
     return {
       name,
       ...pathwayOf(steps.map((b) => ({ badgeId: b.id, name: b.name })), {

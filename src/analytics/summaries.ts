@@ -1,7 +1,7 @@
 // The aggregate rows of the repositories turned into the inputs of the formulas (metrics.ts) and the
 // KPI block of the answer. Pure: no SQL here, no I/O.
 import type { EarnersRow, WindowRow } from './aggregates-repository.js';
-import { addCounts, engagementOf, NO_AWARDS, notificationFailureRateOf, rate, type AwardCounts } from './metrics.js';
+import { engagementOf, NO_AWARDS, notificationFailureRateOf, rate, type AwardCounts } from './metrics.js';
 import type { CountsRow } from './scoped-awards.js';
 
 export const countsOf = (r: CountsRow): AwardCounts => ({
@@ -11,8 +11,14 @@ export const countsOf = (r: CountsRow): AwardCounts => ({
 
 /** Counts summed per key of the rows (badge, module, course, method, period), keys in first-seen order. */
 export function sumBy<R extends CountsRow>(rows: readonly R[], key: (r: R) => string): Map<string, AwardCounts> {
+  // added in place into one sum per key: the organisation's thousands of rows made as many copies
   const out = new Map<string, AwardCounts>();
-  for (const r of rows) out.set(key(r), addCounts(out.get(key(r)) ?? NO_AWARDS, countsOf(r)));
+  for (const r of rows) {
+    const [k, c] = [key(r), countsOf(r)];
+    const sum = out.get(k);
+    if (!sum) out.set(k, c);
+    else for (const field of Object.keys(sum) as Array<keyof AwardCounts>) sum[field] += c[field];
+  }
   return out;
 }
 
