@@ -74,13 +74,17 @@ interface PathwayUnitsRow { pathway: string; badge_id: string; kind: PathwayUnit
  * The range's pathway units ("x ≥ F and t ≤ T", see migration 023) per step, kind and step before,
  * counted from a month start G next to F: the whole months' cells (x from G, t before the start of
  * T's month) and the awards of T's month up to T with x from G, or, for a range ending nearer now
- * than the start of its month, every month's cells with x from G less the awards after T; and the
+ * than the start of its month, every month's cells with x from G (or all time's less those before
+ * G, the history's first cells given) less the awards after T; and the
  * links with x between F and G,
  * per unit from the index on its x: added where G is the first month start after F, taken back
  * where it is the start of F's own month, whichever leaves fewer days between them (a range from
  * 2 December reads 1 December's links, not 2–31 December's).
  */
-function monthParts(f: AwardFilter, range: { from: Date; to: Date }): [string, unknown[]] {
+/** Months since year 0 of an instant's UTC month. */
+const monthIndex = (ms: number) => new Date(ms).getUTCFullYear() * 12 + new Date(ms).getUTCMonth();
+
+function monthParts(f: AwardFilter, range: { from: Date; to: Date }, firstCellMonth: number | null): [string, unknown[]] {
   const p = new Params();
   const F = range.from.getTime();
   const [after, before] = [firstMonthFrom(F), monthStartOf(F)];
@@ -101,8 +105,13 @@ function monthParts(f: AwardFilter, range: { from: Date; to: Date }): [string, u
       where ${links} and ${awarded} and u.applies and u.other >= ${first} group by 1, 2, 3, 4`;
     if (f.now.getTime() - T < T - lastMonth) {
       // "t ≤ T" as every award month less the awards after T: fewer than those of T's month before it
-      // (none after a range ending now)
-      parts.push(cells(''), units('-', `k.awarded_at > ${to}`));
+      // (none after a range ending now); and "x from G" as all time (migration 029) less the cells
+      // before G, when those are fewer months than the ones from G
+      const totals = firstCellMonth !== null && monthIndex(G) - monthIndex(firstCellMonth) < monthIndex(f.now.getTime()) + 1 - monthIndex(G);
+      const all = totals ? [`select pathway, badge_id, kind, prev_badge, n from pathway_link_totals where tenant_id = ${tenant} and not is_test and n <> 0`,
+        `select pathway, badge_id, kind, prev_badge, -sum(n)::int as n from pathway_link_months
+          where tenant_id = ${tenant} and not is_test and month < ${month(G)} group by 1, 2, 3, 4`] : [cells('')];
+      parts.push(...all, units('-', `k.awarded_at > ${to}`));
     } else {
       if (G < lastMonth) parts.push(cells(` and award_month < ${month(lastMonth)}`));
       parts.push(units('', `k.awarded_at >= ${p.add(new Date(lastMonth), '::timestamptz')} and k.awarded_at <= ${to}`));
@@ -152,7 +161,11 @@ export function chainRepository(db: Queryable) {
 
     /** The range's pathway awards (of the learners given, or all), per step and step before. */
     async pathwayRows(f: AwardFilter, range: { from: Date; to: Date }, learners?: readonly string[]): Promise<PathwayLinkRow[]> {
-      if (!learners) return rowsOfUnits(await db.query<PathwayUnitsRow>(...monthParts(f, range)));
+      if (!learners) {
+        const [first] = await db.query<{ month: string | null }>(`select to_char(min(month), 'YYYY-MM-DD') as month from pathway_link_months
+          where tenant_id = $1 and not is_test`, [f.tenantId]);
+        return rowsOfUnits(await db.query<PathwayUnitsRow>(...monthParts(f, range, first?.month ? Date.parse(first.month) : null)));
+      }
       const p = new Params();
       const from = p.add(range.from, '::timestamptz');
       const where = [`k.tenant_id = ${p.add(f.tenantId)}`, 'not k.is_test', 'k.pathway is not null', `k.awarded_at >= ${from}`, `k.awarded_at <= ${p.add(range.to, '::timestamptz')}`,

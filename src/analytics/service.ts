@@ -47,13 +47,15 @@ type Gathered = Awaited<ReturnType<typeof gather>>;
 /** Mean LES and EIS of badges with each attribute (and each awarding method of the range) against those without. */
 function drivers(g: Gathered, scores: Array<{ badgeId: string; les: number | null; eis: number | null }>) {
   const attrs = new Map(g.badgeList.map((b) => [b.id, b]));
-  const methods = [...new Set(g.groups.map((r) => r.method))].sort();
-  const awardedBy = new Set(g.groups.map((r) => `${r.badge_id} ${r.method}`));
+  // the badges each method awarded in the range, as sets: the drivers ask once per badge and method
+  const awardedBy = new Map<string, Set<string>>();
+  for (const r of g.groups) awardedBy.set(r.method, (awardedBy.get(r.method) ?? new Set<string>()).add(r.badge_id));
+  const methods = [...awardedBy.keys()].sort();
   return [
     driver('aligned_to_skills', scores, (id) => attrs.get(id)!.alignedToSkills),
     driver('part_of_pathway', scores, (id) => attrs.get(id)!.pathway !== null),
     driver('has_expiry', scores, (id) => attrs.get(id)!.hasExpiry),
-    ...methods.map((m) => driver(`awarded_by_${m}`, scores, (id) => awardedBy.has(`${id} ${m}`))),
+    ...methods.map((m) => driver(`awarded_by_${m}`, scores, (id) => awardedBy.get(m)!.has(id))),
   ];
 }
 

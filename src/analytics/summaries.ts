@@ -9,15 +9,20 @@ export const countsOf = (r: CountsRow): AwardCounts => ({
   shares: r.shares, views: r.views, verifications: r.verifications, notifiedSent: r.sent, notifiedFailed: r.failed,
 });
 
+/** Adds a row's counts to a sum, field by field as countsOf maps them (no copy: the organisation sums thousands of rows). */
+function addRow(sum: AwardCounts, r: CountsRow): void {
+  sum.awarded += r.awarded; sum.accepted += r.accepted; sum.acceptedShared += r.accepted_shared; sum.sharedViewed += r.shared_viewed; sum.acceptedPublic += r.accepted_public;
+  sum.shares += r.shares; sum.views += r.views; sum.verifications += r.verifications; sum.notifiedSent += r.sent; sum.notifiedFailed += r.failed;
+}
+
 /** Counts summed per key of the rows (badge, module, course, method, period), keys in first-seen order. */
 export function sumBy<R extends CountsRow>(rows: readonly R[], key: (r: R) => string): Map<string, AwardCounts> {
-  // added in place into one sum per key: the organisation's thousands of rows made as many copies
   const out = new Map<string, AwardCounts>();
   for (const r of rows) {
-    const [k, c] = [key(r), countsOf(r)];
+    const k = key(r);
     const sum = out.get(k);
-    if (!sum) out.set(k, c);
-    else for (const field of Object.keys(sum) as Array<keyof AwardCounts>) sum[field] += c[field];
+    if (sum) addRow(sum, r);
+    else out.set(k, countsOf(r));
   }
   return out;
 }

@@ -248,13 +248,17 @@ async function facts(agg: ReturnType<typeof aggregatesRepository>, q: AnalyticsQ
   return { earners, steps: sorted(steps.filter((r) => r.learners > 0)), pathwayEarners: sorted(pathwayEarners.filter((r) => r.earners > 0 || r.repeaters > 0)) };
 }
 
-/** The month rollup of pathway links as the triggers left it (cells that sum to nothing left out), and recounted from award_links. */
+/** The month and all-time rollups of pathway links as the triggers left them (cells that sum to nothing left out), and recounted from award_links. */
 async function pathwayMonths(on: Queryable, tenantId: string) {
   const cells = (sql: string) => on.query<{ cell: string }>(`select concat_ws(' ', is_test, month, award_month, pathway, badge_id, kind, prev_badge, n) as cell from (${sql}) c where n <> 0 order by 1`, [tenantId]);
+  const totals = (sql: string) => on.query<{ cell: string }>(`select concat_ws(' ', is_test, pathway, badge_id, kind, prev_badge, n) as cell from (${sql}) c where n <> 0 order by 1`, [tenantId]);
   return {
     stored: await cells('select * from pathway_link_months where tenant_id = $1'),
     recount: await cells(`select k.is_test, ${monthOf('k.awarded_at')} as award_month, u.other as month, k.pathway, k.badge_id, u.kind, u.prev_badge, count(*)::int as n
       from award_links k cross join lateral ${pathwayUnitsOf('k', monthOf)} where k.tenant_id = $1 and k.pathway is not null and u.applies group by 1, 2, 3, 4, 5, 6, 7`),
+    storedTotals: await totals('select * from pathway_link_totals where tenant_id = $1'),
+    recountTotals: await totals(`select k.is_test, k.pathway, k.badge_id, u.kind, u.prev_badge, count(*)::int as n
+      from award_links k cross join lateral ${pathwayUnitsOf('k', (at) => at)} where k.tenant_id = $1 and k.pathway is not null and u.applies group by 1, 2, 3, 4, 5`),
   };
 }
 const monthOf = (ts: string) => `date_trunc('month', ${ts} at time zone 'UTC')::date`;
@@ -263,6 +267,7 @@ const monthOf = (ts: string) => `date_trunc('month', ${ts} at time zone 'UTC')::
 async function check(w: World, specs: readonly QuerySpec[], seen: Seen, on: Db = db): Promise<void> {
   const months = await pathwayMonths(on, w.tenantId);
   expect(months.stored).toEqual(months.recount);
+  expect(months.storedTotals).toEqual(months.recountTotals);
   const [withChains, reference] = [rolled(on), perAward(on)];
   const [chainRows, referenceRows] = [aggregatesRepository(on), aggregatesRepository(on, { rollups: false })];
   for (const spec of specs) {
@@ -327,8 +332,8 @@ describe('repeat earners and pathways', () => {
     expect(seen.nextSteps).toBeGreaterThan(seen.queries / 5);
   }, 120_000);
 
-  // 022 backfills the links and their day rollup, 023 the month rollup of pathway links
-  it.each([22, 23])('are backfilled from the awards before migration %i, and the triggers carry on from there', async (version) => {
+  // 022 backfills the links and their day rollup, 023 the month rollup of pathway links, 029 the all-time one
+  it.each([22, 23, 29])('are backfilled from the awards before migration %i, and the triggers carry on from there', async (version) => {
     const empty = await createEmptyDb();
     try {
       await migrate(empty.db, migrations.filter((m) => m.version < version));

@@ -55,7 +55,7 @@ export function pathwayUnitsOf(r: string, other: (at: string) => string): string
   return `(values ${rows.join(', ')}) as u(kind, prev_badge, other, applies)`;
 }
 
-const CELL = ['tenant_id', 'is_test', 'month', 'award_month', 'pathway', 'badge_id', 'kind', 'prev_badge'] as const;
+export const CELL = ['tenant_id', 'is_test', 'month', 'award_month', 'pathway', 'badge_id', 'kind', 'prev_badge'] as const;
 const cellList = CELL.join(', ');
 const monthUnits = (table: string, sign: 1 | -1) => `select ${table}.tenant_id, ${table}.is_test, u.other as month, ${monthOf(`${table}.awarded_at`)} as award_month,
       ${table}.pathway, ${table}.badge_id, u.kind, u.prev_badge, ${sign} as n

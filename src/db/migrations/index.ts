@@ -28,6 +28,7 @@ import { sql as chainLockByKey } from './025-chain-lock-by-key.js';
 import { sql as awardTotalCounts } from './026-award-total-counts.js';
 import { sql as claimTimeOrder } from './027-claim-time-order.js';
 import { sql as monthClaims } from './028-month-claims.js';
+import { sql as pathwayLinkTotals } from './029-pathway-link-totals.js';
 
 export interface Migration {
   version: number;
@@ -64,4 +65,5 @@ export const migrations: readonly Migration[] = [
   { version: 26, name: 'award-total-counts', sql: awardTotalCounts },
   { version: 27, name: 'claim-time-order', sql: claimTimeOrder },
   { version: 28, name: 'month-claims', sql: monthClaims },
+  { version: 29, name: 'pathway-link-totals', sql: pathwayLinkTotals },
 ];
