@@ -26,8 +26,19 @@ const linkUnits = (i: number, from: string, where: string, inside: (other: strin
     from ${from} cross join lateral ${chainUnitsOf('k', (at) => at)}
     where ${where} and u.applies group by 2`;
 
-/** Window i's whole days in learner_chain_days (alias d): which rows, and which of those have their other end in the window. */
-interface ChainDays { i: number; days: string; inside: string }
+/** Window i's whole days (days since 1970-01-01; null: open), which learner_chain_days answers. */
+interface ChainDays { i: number; first: number | null; last: number | null }
+
+const LINKED = `d.other_day > '-infinity'::date`;
+/** Both kinds named: the day pairs' keys put kind before day (and before other_day), so an index reads a range of days per kind only with it. */
+const BOTH_KINDS = `d.kind in ('live1', 'live2')`;
+
+/** "On one of the window's whole days", and "with the link's other end in the window too", on learner_chain_days d. */
+function chainDaysConditions(w: ChainDays, p: Params): { days: string; inside: string } {
+  const first = w.first === null ? null : p.add(isoDay(w.first), '::date');
+  const bounds = [...(first ? [`d.day >= ${first}`] : []), ...(w.last === null ? [] : [`d.day <= ${p.add(isoDay(w.last), '::date')}`])];
+  return { days: bounds.join(' and ') || 'true', inside: first ? `d.other_day >= ${first}` : LINKED };
+}
 
 /**
  * The windows' units from learner_chain_days in one pass over the rows any of them holds, summed
@@ -35,11 +46,42 @@ interface ChainDays { i: number; days: string; inside: string }
  * previous one and all time: three scans of 78k rows at a million awards).
  */
 function chainDaysPart(f: AwardFilter, windows: readonly ChainDays[], p: Params): string {
-  const sums = windows.map((w) => `coalesce(sum(d.n) filter (where ${w.days}), 0)::int as all${w.i}, coalesce(sum(d.n) filter (where ${w.days} and ${w.inside}), 0)::int as inside${w.i}`);
+  const conditions = windows.map((w) => chainDaysConditions(w, p));
+  const sums = windows.map((w, j) => `coalesce(sum(d.n) filter (where ${conditions[j]!.days}), 0)::int as all${w.i}, coalesce(sum(d.n) filter (where ${conditions[j]!.days} and ${conditions[j]!.inside}), 0)::int as inside${w.i}`);
   return `select v.w, s.kind, v.all_n, v.inside_n from (
       select d.kind, ${sums.join(', ')} from learner_chain_days d
-      where d.tenant_id = ${p.add(f.tenantId)} and not d.is_test and (${windows.map((w) => `(${w.days})`).join(' or ')}) group by d.kind) s
+      where d.tenant_id = ${p.add(f.tenantId)} and not d.is_test and ${BOTH_KINDS} and (${conditions.map((c) => `(${c.days})`).join(' or ')}) group by d.kind) s
     cross join lateral (values ${windows.map((w) => `(${w.i}, s.all${w.i}, s.inside${w.i})`).join(', ')}) as v(w, all_n, inside_n)`;
+}
+
+/**
+ * A window's units as all time's (migration 030) less the day pairs outside it: those before its
+ * first day, those whose other end is before it, and those after its last day.
+ */
+function chainTotalsParts(f: AwardFilter, w: ChainDays, p: Params): string[] {
+  const scope = `d.tenant_id = ${p.add(f.tenantId)} and not d.is_test and ${BOTH_KINDS}`;
+  const parts = [`select ${w.i} as w, d.kind, d.n as all_n, case when d.linked then d.n else 0 end as inside_n from learner_chain_totals d where ${scope} and d.n <> 0`];
+  const first = w.first === null ? null : p.add(isoDay(w.first), '::date');
+  if (first) {
+    parts.push(`select ${w.i}, d.kind, -sum(d.n)::int, 0 from learner_chain_days d where ${scope} and d.day < ${first} group by 2`,
+      `select ${w.i}, d.kind, 0, -sum(d.n)::int from learner_chain_days d where ${scope} and d.other_day < ${first} and ${LINKED} group by 2`);
+  }
+  if (w.last !== null) {
+    parts.push(`select ${w.i}, d.kind, -sum(d.n)::int, -coalesce(sum(d.n) filter (where ${first ? `d.other_day >= ${first}` : LINKED}), 0)::int
+      from learner_chain_days d where ${scope} and d.day > ${p.add(isoDay(w.last), '::date')} group by 2`);
+  }
+  return parts;
+}
+
+/**
+ * Whether a window reads fewer day pairs as all time's less those outside it, the history's first
+ * day given: the days before its first are read twice (by day and by other end), as are the days
+ * after its last up to today.
+ */
+function readsLessAsChainTotals(w: ChainDays, firstDay: number, today: number): boolean {
+  const [from, to] = [Math.max(w.first ?? firstDay, firstDay), Math.min(w.last ?? today, today)];
+  const outside = 2 * Math.max(0, (w.first ?? firstDay) - firstDay) + 2 * Math.max(0, today - (w.last ?? today));
+  return outside < to - from + 1;
 }
 
 /** The SQL parts whose sums are window i's units, and its whole days for chainDaysPart. */
@@ -53,9 +95,7 @@ function windowParts(f: AwardFilter, w: Window, i: number, p: Params, learners?:
   // the awards on the window's partial days (all of them, if it holds no whole day)
   const parts = [linkUnits(i, 'award_links k', [...links, onPartialDays(w, p, 'k.awarded_at')].join(' and '), inside)];
   if (!days) return { parts };
-  const first = days.first === null ? null : p.add(isoDay(days.first), '::date');
-  const bounds = [...(first ? [`d.day >= ${first}`] : []), ...(days.last === null ? [] : [`d.day <= ${p.add(isoDay(days.last), '::date')}`])];
-  const chainDays = { i, days: bounds.join(' and ') || 'true', inside: first ? `d.other_day >= ${first}` : `d.other_day > '-infinity'::date` };
+  const chainDays = { i, first: days.first, last: days.last };
   // links of awards on whole days whose other end lies on the partial first day, after `from`:
   // found from the few learners with an award there
   if (w.from && days.first !== null && w.from.getTime() < days.first * DAY) {
@@ -153,7 +193,13 @@ export function chainRepository(db: Queryable) {
       const p = new Params();
       const perWindow = windows.map((w, i) => windowParts(f, w, i, p, learners));
       const days = perWindow.flatMap((x) => (x.days ? [x.days] : []));
-      const parts = [...perWindow.flatMap((x) => x.parts), ...(days.length ? [chainDaysPart(f, days, p)] : [])];
+      // the history's first day decides which windows read all time less what lies outside them
+      const [history] = days.length ? await db.query<{ first: number | null }>(`select min(day) - date '1970-01-01' as first from learner_chain_days
+        where tenant_id = $1 and not is_test and kind = 'live1'`, [f.tenantId]) : [];
+      const today = Math.floor(f.now.getTime() / DAY);
+      const asTotals = days.filter((d) => typeof history?.first === 'number' && readsLessAsChainTotals(d, history.first, today));
+      const direct = days.filter((d) => !asTotals.includes(d));
+      const parts = [...perWindow.flatMap((x) => x.parts), ...asTotals.flatMap((d) => chainTotalsParts(f, d, p)), ...(direct.length ? [chainDaysPart(f, direct, p)] : [])];
       const rows = await db.query<{ w: number; kind: ChainKind; all_n: number; inside_n: number }>(`select w, kind, sum(all_n)::int as all_n, sum(inside_n)::int as inside_n
         from (${parts.join('\n union all ')}) parts group by 1, 2`, p.values);
       return rows.map((r) => ({ w: r.w, kind: r.kind, all: r.all_n, inside: r.inside_n }));

@@ -24,7 +24,7 @@ export function importRepository(db: Queryable) {
      * analysed, not vacuumed (on PGlite a vacuum holds the server's one thread while it runs).
      */
     async maintainAfterBulkLoad(): Promise<void> {
-      await db.query('vacuum (analyze) awards, award_stats, award_day_counts, award_day_channels, award_month_counts, award_total_counts, tenant_day_counts, tenant_day_channels, tenant_day_claims, tenant_month_claims, award_links, learner_chain_days, pathway_link_months');
+      await db.query('vacuum (analyze) awards, award_stats, award_day_counts, award_day_channels, award_month_counts, award_total_counts, tenant_day_counts, tenant_day_channels, tenant_day_claims, tenant_month_claims, award_links, learner_chain_days, learner_chain_totals, pathway_link_months, pathway_link_totals');
       await db.query('analyze events, completions, badges, users');
     },
 

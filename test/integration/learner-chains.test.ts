@@ -291,8 +291,9 @@ describe('repeat earners and pathways', () => {
       await play(db, w, awards, order, chunks);
       await check(w, specs, seen);
     }), { numRuns: 70 });
-    // about 27 %, 36 % and 11 % of the queries, and 85 % of the runs
-    expect(seen.repeaters).toBeGreaterThan(seen.queries / 6);
+    // about 27 %, 36 % and 11 % of the queries, and 85 % of the runs (a run's queries share its
+    // history, so the shares vary from run to run: 16 % of repeaters was seen once)
+    expect(seen.repeaters).toBeGreaterThan(seen.queries / 10);
     expect(seen.nextSteps).toBeGreaterThan(seen.queries / 5);
     expect(seen.pathwayRepeaters).toBeGreaterThan(seen.queries / 20);
     expect(seen.expired).toBeGreaterThan(25);

@@ -53,7 +53,7 @@ export function chainUnitsOf(r: string, other: (at: string) => string): string {
 }
 
 const linkList = LINK_COLUMNS.join(', ');
-const dayUnits = (table: string, sign: 1 | -1) => `select ${table}.tenant_id, ${table}.is_test, u.kind,
+export const dayUnits = (table: string, sign: 1 | -1) => `select ${table}.tenant_id, ${table}.is_test, u.kind,
       ${dayOf(`${table}.awarded_at`)} as day, u.other as other_day, ${sign} as n
       from ${table} cross join lateral ${chainUnitsOf(table, (at) => `coalesce(${dayOf(at)}, '-infinity'::date)`)} where u.applies`;
 

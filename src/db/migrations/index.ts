@@ -29,6 +29,7 @@ import { sql as awardTotalCounts } from './026-award-total-counts.js';
 import { sql as claimTimeOrder } from './027-claim-time-order.js';
 import { sql as monthClaims } from './028-month-claims.js';
 import { sql as pathwayLinkTotals } from './029-pathway-link-totals.js';
+import { sql as learnerChainTotals } from './030-learner-chain-totals.js';
 
 export interface Migration {
   version: number;
@@ -66,4 +67,5 @@ export const migrations: readonly Migration[] = [
   { version: 27, name: 'claim-time-order', sql: claimTimeOrder },
   { version: 28, name: 'month-claims', sql: monthClaims },
   { version: 29, name: 'pathway-link-totals', sql: pathwayLinkTotals },
+  { version: 30, name: 'learner-chain-totals', sql: learnerChainTotals },
 ];
