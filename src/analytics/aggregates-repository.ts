@@ -14,12 +14,35 @@ const DAY = 86_400_000;
 
 export interface WindowRow extends CountsRow, BucketsRow { name: string; median_hours: number | null; p90_hours: number | null }
 export interface EarnersRow { name: string; earners: number; repeaters: number }
-export interface GroupRow extends CountsRow { badge_id: string; module_id: string; course_id: string; method: string }
+/** A badge's sums in the range, and the methods that awarded it there. */
+export interface BadgeGroupRow extends CountsRow { badge_id: string; module_id: string; course_id: string; methods: string[] }
+/** A method's sums in the range. */
+export interface MethodGroupRow extends CountsRow { method: string }
 export interface PathwayRow { pathway: string; badge_id: string; next_id: string | null; learners: number }
 export interface PathwayEarnersRow { pathway: string; earners: number; repeaters: number }
 
 const SUMMED = ['awarded', 'accepted', 'accepted_shared', 'accepted_public', 'shared_viewed', 'shares', 'views', 'verifications', 'sent', 'failed',
   'lt1h', 'h1to24', 'd1to7', 'gt7d'] as const;
+
+/** Sums of a row added into another (the counters of a breakdown row). */
+function addInto<R extends CountsRow & BucketsRow>(sum: R, r: CountsRow & BucketsRow): R {
+  for (const k of SUMMED) sum[k] += r[k];
+  return sum;
+}
+
+/** Groups per badge × method (of several window masks) as the sums per badge, with its methods, and per method. */
+function perBadgeAndMethod(rows: readonly BreakdownRow[]): { badges: BadgeGroupRow[]; methods: MethodGroupRow[] } {
+  const badges = new Map<string, BadgeGroupRow & BucketsRow>();
+  const methods = new Map<string, MethodGroupRow & BucketsRow>();
+  const zero = () => Object.fromEntries(SUMMED.map((k) => [k, 0])) as unknown as CountsRow & BucketsRow;
+  for (const r of rows) {
+    const b = badges.get(r.badge_id!) ?? { ...zero(), badge_id: r.badge_id!, module_id: r.module_id!, course_id: r.course_id!, methods: [] };
+    badges.set(r.badge_id!, addInto(b, r));
+    if (!b.methods.includes(r.method!)) b.methods.push(r.method!);
+    methods.set(r.method!, addInto(methods.get(r.method!) ?? { ...zero(), method: r.method! }, r));
+  }
+  return { badges: [...badges.values()], methods: [...methods.values()] };
+}
 
 /**
  * The per-award pass of breakdowns: the awards of the filter, the award_stats join done once, grouped
@@ -197,7 +220,9 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
           }
           return out;
         }),
-        groups: inRange.filter((r): r is BreakdownRow & GroupRow => r.grouped === 1),
+        // the organisation's come per badge and per method already (grouped 1 and 3), the others per badge × method
+        ...(org ? { badges: inRange.filter((r) => r.grouped === 1) as unknown as BadgeGroupRow[], methods: inRange.filter((r) => r.grouped === 3) as unknown as MethodGroupRow[] }
+          : perBadgeAndMethod(inRange.filter((r) => r.grouped === 1))),
         periods: inRange.filter((r): r is BreakdownRow & { period: number } => r.grouped === 2).map((r) => ({ ...r, start: new Date(r.period * DAY).toISOString().slice(0, 10) })),
       };
     },

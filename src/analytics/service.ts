@@ -37,9 +37,9 @@ async function gather(agg: AggregatesRepository, repo: ReturnType<typeof analyti
     repo.badges(q), repo.modules(q), agg.breakdowns(f, [...windows, ...rolling], isWeekly(q.from, q.to)), agg.percentiles(f, windows), agg.earners(f, windows),
     agg.channels(f, range), agg.pathways(f, range),
   ]);
-  const { groups, periods } = breakdowns;
+  const { badges, methods, periods } = breakdowns;
   const windowRows = breakdowns.windows.map((w) => ({ ...w, ...percentiles.find((x) => x.name === w.name) }));
-  return { badgeList, moduleList, windowRows, earners, groups, channels, periods, steps: pathways.steps, pathwayEarners: pathways.earners };
+  return { badgeList, moduleList, windowRows, earners, badges, methods, channels, periods, steps: pathways.steps, pathwayEarners: pathways.earners };
 }
 
 type Gathered = Awaited<ReturnType<typeof gather>>;
@@ -49,7 +49,7 @@ function drivers(g: Gathered, scores: Array<{ badgeId: string; les: number | nul
   const attrs = new Map(g.badgeList.map((b) => [b.id, b]));
   // the badges each method awarded in the range, as sets: the drivers ask once per badge and method
   const awardedBy = new Map<string, Set<string>>();
-  for (const r of g.groups) awardedBy.set(r.method, (awardedBy.get(r.method) ?? new Set<string>()).add(r.badge_id));
+  for (const r of g.badges) for (const m of r.methods) awardedBy.set(m, (awardedBy.get(m) ?? new Set<string>()).add(r.badge_id));
   const methods = [...awardedBy.keys()].sort();
   return [
     driver('aligned_to_skills', scores, (id) => attrs.get(id)!.alignedToSkills),
@@ -112,7 +112,7 @@ export function createAnalytics(deps: { db: Db; clock: Clock; rollups?: boolean 
       };
       const rolling = { acceptanceRate7d: acceptance('d7'), acceptanceRate30d: acceptance('d30') };
 
-      const byBadge = sumBy(g.groups, (r) => r.badge_id);
+      const byBadge = sumBy(g.badges, (r) => r.badge_id);
       const perBadge = g.badgeList.map((b) => {
         const c = byBadge.get(b.id) ?? NO_AWARDS;
         const e = engagementOf(c);
@@ -121,8 +121,8 @@ export function createAnalytics(deps: { db: Db; clock: Clock; rollups?: boolean 
       });
       const scores = perBadge.map((b) => ({ badgeId: b.badgeId, les: b.learnerEngagementScore, eis: b.externalImpactScore }));
       const overall = overallScores(scores);
-      const byModule = sumBy(g.groups, (r) => r.module_id);
-      const byCourse = sumBy(g.groups, (r) => r.course_id);
+      const byModule = sumBy(g.badges, (r) => r.module_id);
+      const byCourse = sumBy(g.badges, (r) => r.course_id);
       const channel = (kind: 'sharing' | 'viewing') => Object.fromEntries(g.channels.filter((r) => r.kind === kind).sort((x, y) => byName(x.key, y.key)).map((r) => [r.key, r.n]));
 
       return {
@@ -145,7 +145,7 @@ export function createAnalytics(deps: { db: Db; clock: Clock; rollups?: boolean 
         badges: perBadge.map((b) => ({ ...b, overallScore: overall.get(b.badgeId) ?? null })),
         funnel: funnelOf(windowFacts(g.windowRows, g.earners, 'range').counts),
         distribution: {
-          awarding: Object.fromEntries([...sumBy(g.groups, (r) => r.method)].sort(([x], [y]) => byName(x, y)).map(([m, c]) => [m, c.awarded])),
+          awarding: Object.fromEntries([...sumBy(g.methods, (r) => r.method)].sort(([x], [y]) => byName(x, y)).map(([m, c]) => [m, c.awarded])),
           sharing: channel('sharing'),
           viewing: channel('viewing'),
         },
