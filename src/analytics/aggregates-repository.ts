@@ -215,13 +215,11 @@ export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {
         windows: windows.map((w, i) => {
           const out: WindowRow = { name: w.name, awarded: 0, accepted: 0, accepted_shared: 0, accepted_public: 0, shared_viewed: 0, shares: 0, views: 0, verifications: 0,
             sent: 0, failed: 0, lt1h: 0, h1to24: 0, d1to7: 0, gt7d: 0, median_hours: null, p90_hours: null };
-          for (const r of totals.filter((x) => (x.mask >> i) & 1)) {
-            for (const k of SUMMED) out[k] += r[k];
-          }
+          for (const r of totals.filter((x) => (x.mask >> i) & 1)) addInto(out, r);
           return out;
         }),
         // the organisation's come per badge and per method already (grouped 1 and 3), the others per badge × method
-        ...(org ? { badges: inRange.filter((r) => r.grouped === 1) as unknown as BadgeGroupRow[], methods: inRange.filter((r) => r.grouped === 3) as unknown as MethodGroupRow[] }
+        ...(org ? { badges: inRange.filter((r): r is BreakdownRow & BadgeGroupRow => r.grouped === 1), methods: inRange.filter((r): r is BreakdownRow & MethodGroupRow => r.grouped === 3) }
           : perBadgeAndMethod(inRange.filter((r) => r.grouped === 1))),
         periods: inRange.filter((r): r is BreakdownRow & { period: number } => r.grouped === 2).map((r) => ({ ...r, start: new Date(r.period * DAY).toISOString().slice(0, 10) })),
       };

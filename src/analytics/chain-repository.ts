@@ -110,19 +110,19 @@ function windowParts(f: AwardFilter, w: Window, i: number, p: Params, learners?:
 
 interface PathwayUnitsRow { pathway: string; badge_id: string; kind: PathwayUnitKind; prev_badge: string; n: number }
 
+/** Months since year 0 of an instant's UTC month. */
+const monthIndex = (ms: number) => new Date(ms).getUTCFullYear() * 12 + new Date(ms).getUTCMonth();
+
 /**
  * The range's pathway units ("x ≥ F and t ≤ T", see migration 023) per step, kind and step before,
  * counted from a month start G next to F: the whole months' cells (x from G, t before the start of
  * T's month) and the awards of T's month up to T with x from G, or, for a range ending nearer now
  * than the start of its month, every month's cells with x from G (or all time's less those before
- * G, the history's first cells given) less the awards after T; and the
- * links with x between F and G,
- * per unit from the index on its x: added where G is the first month start after F, taken back
- * where it is the start of F's own month, whichever leaves fewer days between them (a range from
- * 2 December reads 1 December's links, not 2–31 December's).
+ * G, given the month of the history's first cell) less the awards after T; and the links with x
+ * between F and G, per unit from the index on its x: added where G is the first month start after
+ * F, taken back where it is the start of F's own month, whichever leaves fewer days between them (a
+ * range from 2 December reads 1 December's links, not 2–31 December's).
  */
-/** Months since year 0 of an instant's UTC month. */
-const monthIndex = (ms: number) => new Date(ms).getUTCFullYear() * 12 + new Date(ms).getUTCMonth();
 
 function monthParts(f: AwardFilter, range: { from: Date; to: Date }, firstCellMonth: number | null): [string, unknown[]] {
   const p = new Params();

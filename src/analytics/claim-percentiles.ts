@@ -8,7 +8,7 @@
 // the transactions that write the awards, so within a snapshot the two agree to the award.
 import { claimBucketOf, type Queryable } from '../db/index.js';
 import { hoursToClaimOf, Params, type AwardFilter } from './scoped-awards.js';
-import { awardReads, complementedDays, inWholeMonths, inWindow, maskOf, onWholeDaysOutsideMonths, type Window } from './windows.js';
+import { awardReads, inWholeMonths, inWindow, maskOf, rollupDaysOutsideMonths, type Window } from './windows.js';
 
 const PERCENTILES = [0.5, 0.9] as const;
 const HOURS = hoursToClaimOf('a');
@@ -36,7 +36,7 @@ export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows
   // whole months from tenant_month_claims (migration 028), other whole days from tenant_day_claims;
   // a partial day from its awards, or as its histogram less its awards outside the window (windows.ts)
   const months = windows.map((w) => inWholeMonths(w, p, 'm.month'));
-  const days = windows.map((w) => [onWholeDaysOutsideMonths(w, p, 'd.day'), complementedDays(w, p, f.now, 'd.day')].filter((c) => c !== 'false').join(' or ') || 'false');
+  const days = windows.map((w) => rollupDaysOutsideMonths(w, p, f.now, 'd.day'));
   const awarded = windows.map((w) => awardReads(w, p, f.now, 'a.awarded_at'));
   const [plus, minus] = [awarded.map((r) => r.plus), awarded.map((r) => r.minus)];
   const counts = await db.query<{ mask: number; bucket: number; n: number }>(`select mask, bucket, sum(n)::int as n from (

@@ -176,10 +176,11 @@ export function rollupRepository(db: Queryable) {
 
     /**
      * The organisation's sums of the range per badge and per method (PER_BADGE_AND_METHOD), from
-     * its sums per badge × method: award_month_counts for its whole months, award_day_counts for its other whole days (or, where
-     * they are most of their month, that month's row less its other days), the awards for its
-     * partial days (or their rows less the awards outside); or, for a range holding most of the
-     * history, award_total_counts less what lies outside it (orgGroupRowsAsTotal).
+     * its sums per badge × method: award_month_counts for its whole months, award_day_counts for
+     * its other whole days (or, where they are most of their month, that month's row less its
+     * other days), the awards for its partial days (or their rows less the awards outside); or,
+     * for a range holding most of the history, award_total_counts less what lies outside it
+     * (orgGroupRowsAsTotal).
      */
     async orgGroupRows(f: AwardFilter, range: Window): Promise<BreakdownRow[]> {
       // a range of fewer whole months needs no first day: the history's start can't make it read less as the totals

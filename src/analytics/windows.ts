@@ -195,8 +195,16 @@ export function dailyReads(w: Window, p: Params, now: Date, columns: { day: stri
 
 /** The rollup's days of dailyReads. */
 export function rollupDays(w: Window, p: Params, now: Date, column: string, rowCost = 0): string {
-  const whole = onWholeDays(w, p, column);
-  const complemented = complementedDays(w, p, now, column, rowCost);
+  return eitherOf(onWholeDays(w, p, column), complementedDays(w, p, now, column, rowCost));
+}
+
+/** rollupDays outside the window's whole months, which a month rollup answers. */
+export function rollupDaysOutsideMonths(w: Window, p: Params, now: Date, column: string): string {
+  return eitherOf(onWholeDaysOutsideMonths(w, p, column), complementedDays(w, p, now, column));
+}
+
+/** "Whole days or complemented ones", leaving out a side that holds no day. */
+function eitherOf(whole: string, complemented: string): string {
   if (complemented === 'false') return whole;
   return whole === 'false' ? complemented : `((${whole}) or ${complemented})`;
 }
