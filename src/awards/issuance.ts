@@ -1,9 +1,10 @@
 // Issuing awards: one per tenant + course + module + learner, whatever arrives twice or at once.
-// A batch is issued in one transaction: status entries, awards with their VC-JWTs, and their
-// `awarded` events, with one multi-row statement each, so the cost per award is little more than
-// its signature.
+// A batch takes its status entries first (a short transaction of its own), then is issued in one
+// transaction: awards with their VC-JWTs (or claims for the signing queue) and their `awarded`
+// events, with one multi-row statement each, so the cost per award is little more than its
+// signature. A tenant's batches are written side by side.
 import type { Credentials } from '../credentials/index.js';
-import type { Db } from '../db/index.js';
+import { retryingDeadlocks, type Db } from '../db/index.js';
 import { NotFoundError, type Clock, newId, newToken, sha256Hex } from '../shared/index.js';
 import type { Notifier } from './notifications.js';
 import { awardRepository, toAward, type Award, type AwardMethod, type IssueContext } from './repository.js';
@@ -54,27 +55,36 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
       const key = keyOf(badge, r.userId);
       if (!existing.has(key) && !fresh.has(key)) fresh.set(key, { req: r, ctx: { ...contexts.issuer, badge, learner } });
     }
-    const entries = [...fresh.values()];
+    // In the order of the awards' unique key: batches issued side by side then take the key's index
+    // entries (and, through the triggers, the rollup rows, each statement in its own key order) in
+    // one order, and cannot wait on each other in a circle.
+    const entries = [...fresh.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
 
-    const outcome = await deps.db.transaction(async (tx) => {
-      // The status list's row stays locked until the commit, so a tenant's issuing transactions
-      // run one after another: two batches that share learners in different orders would
-      // otherwise wait on each other's keys (and the awards' triggers on each other's rollup rows).
-      const statuses = await deps.credentials.statusLists.allocateMany(tx, tenantId, entries.length);
-      const rows = entries.map(({ req, ctx }, i) => {
-        const awardedAt = req.awardedAt ?? now;
-        const validUntil = ctx.badge.validForDays ? new Date(awardedAt.getTime() + ctx.badge.validForDays * 86_400_000) : null;
-        const id = newId();
-        const salt = newToken(16);
-        const credential = deps.credentials.build({
-          awardId: id,
-          issuer: { tenantId, name: ctx.tenantName, url: ctx.issuerUrl, email: ctx.issuerEmail },
-          badge: { ...ctx.badge, imageUrl: deps.credentials.badgeImageUrl(ctx.badge) },
-          learner: ctx.learner, salt, awardedAt, validUntil, status: statuses[i]!,
-        });
-        const claimToken = newToken(32);
-        return { id, req, ctx, awardedAt, validUntil, salt, status: statuses[i]!, credential, claimToken };
+    // The status entries are taken in a transaction of their own, before the awards': the list's
+    // row is then locked for one statement, not for the whole batch, so that a tenant's batches
+    // are written side by side. Entries of a batch that fails stay unused (as those of awards a
+    // concurrent request issued first).
+    const statuses = entries.length ? await deps.db.transaction((tx) => deps.credentials.statusLists.allocateMany(tx, tenantId, entries.length)) : [];
+    const rows = entries.map(({ req, ctx }, i) => {
+      const awardedAt = req.awardedAt ?? now;
+      const validUntil = ctx.badge.validForDays ? new Date(awardedAt.getTime() + ctx.badge.validForDays * 86_400_000) : null;
+      const id = newId();
+      const salt = newToken(16);
+      const credential = deps.credentials.build({
+        awardId: id,
+        issuer: { tenantId, name: ctx.tenantName, url: ctx.issuerUrl, email: ctx.issuerEmail },
+        badge: { ...ctx.badge, imageUrl: deps.credentials.badgeImageUrl(ctx.badge) },
+        learner: ctx.learner, salt, awardedAt, validUntil, status: statuses[i]!,
       });
+      const claimToken = newToken(32);
+      return { id, req, ctx, awardedAt, validUntil, salt, status: statuses[i]!, credential, claimToken };
+    });
+    const tokens = new Map(rows.map((r) => [r.id, r.claimToken]));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    // Signed once, whatever the attempts (a retried transaction signs nothing again).
+    const signedChunks = new Map<number, string[]>();
+
+    const write = () => deps.db.transaction(async (tx) => {
       // Sign in chunks (inline: on every core through the worker pool) and hand each chunk to the
       // database as soon as it is ready: a PostgreSQL server stores one chunk while the next is
       // signed (the queries of one transaction still run in order). Queued awards carry their
@@ -86,11 +96,12 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
       for (let start = 0; start < rows.length; start += chunkSize) {
         const chunk = rows.slice(start, start + chunkSize);
         const claims = chunk.map((r) => deps.credentials.signers.jwtClaims(tenantId, r.credential));
-        const tokens = signing === 'inline' ? await deps.credentials.signers.signJwtMany(claims, signingKey!) : null;
+        let tokensOfChunk = signedChunks.get(start) ?? null;
+        if (signing === 'inline' && !tokensOfChunk) signedChunks.set(start, (tokensOfChunk = await deps.credentials.signers.signJwtMany(claims, signingKey!)));
         const newAwards = chunk.map((r, i) => ({
           id: r.id, badgeId: r.ctx.badge.id, courseId: r.ctx.badge.courseId, moduleId: r.ctx.badge.moduleId, userId: r.req.userId, method: r.req.method,
           isTest: r.ctx.learner.isTest, awardedAt: r.awardedAt, validUntil: r.validUntil, salt: r.salt, statusListId: r.status.listId,
-          statusIndex: r.status.index, jwt: tokens ? tokens[i]! : null, claims: tokens ? null : claims[i]!,
+          statusIndex: r.status.index, jwt: tokensOfChunk ? tokensOfChunk[i]! : null, claims: tokensOfChunk ? null : claims[i]!,
           claimTokenHash: sha256Hex(r.claimToken), claimExpiresAt: new Date(now.getTime() + deps.claimTokenDays * 86_400_000),
         }));
         // A concurrent request may have issued some first: those rows are not inserted (their
@@ -105,15 +116,14 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
         await new Promise((resolve) => setImmediate(resolve));
       }
       const inserted = (await Promise.all(writes)).flat();
-      const tokens = new Map(rows.map((r) => [r.id, r.claimToken]));
       // The claim email is queued with the award itself: if the award exists, so does its email.
-      const byId = new Map(rows.map((r) => [r.id, r]));
       await deps.notifier.enqueue(tx, tenantId, inserted.flatMap((a) => {
         const email = byId.get(a.id)?.ctx.learner.email;
         return email ? [{ awardId: a.id, email, claimToken: tokens.get(a.id)! }] : [];
       }));
       return { inserted, existing, tokens };
     });
+    const outcome = rows.length ? await retryingDeadlocks(write) : { inserted: [] as Award[], existing, tokens };
     if (signing === 'queued' && outcome.inserted.length > 0) deps.onQueued?.();
 
     const insertedByKey = new Map(outcome.inserted.map((a) => [`${a.courseId}:${a.moduleId}:${a.userId}`, a]));

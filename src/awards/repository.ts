@@ -244,14 +244,18 @@ export function awardRepository(db: Queryable) {
      * by its place in the batch (array_position, a scan of 500 ids in C: 13 ms for 500 awards).
      * Joined to the batch instead, the planner (its statistics taken when every award was signed)
      * expected one unsigned row and ran the join as a loop over every unsigned award of the table,
-     * each compared with every token: 55 ms for 500, and more the longer the queue.
+     * each compared with every token: 55 ms for 500, and more the longer the queue. The rows are
+     * locked in id order, as an import's markImported locks them,
+     * so that two such statements never each hold a row the other waits for.
      */
     async storeSigned(items: ReadonlyArray<{ id: string; jwt: string }>): Promise<number> {
       if (items.length === 0) return 0;
       const rows = await db.query<{ id: string }>(
-        `with signed as (
+        `with locked as (
+           select id from awards where id = any($1::uuid[]) and credential_jwt is null order by id for no key update
+         ), signed as (
            update awards a set credential_jwt = ($2::text[])[array_position($1::uuid[], a.id)], credential_claims = null
-           where a.id = any($1::uuid[]) and a.credential_jwt is null returning a.id
+           from locked l where a.id = l.id returning a.id
          ), dequeued as (delete from award_signing_queue where award_id = any($1::uuid[]))
          select id from signed`,
         [items.map((i) => i.id), items.map((i) => i.jwt)]);

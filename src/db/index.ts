@@ -9,3 +9,4 @@ export { createLtijsStore, purgeExpiredLtijsDocuments, type LtijsStore } from '.
 export { claimBucketOf } from './migrations/020-claim-time-histogram.js';
 export { chainUnitsOf } from './migrations/022-learner-chains.js';
 export { PATHWAY_UNITS, pathwayUnitsOf, prevBadgeOf, type PathwayUnitKind } from './migrations/023-pathway-link-months.js';
+export { retryingDeadlocks } from './retry.js';

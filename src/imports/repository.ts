@@ -61,6 +61,9 @@ export function importRepository(db: Queryable) {
     },
     async markImported(q: Queryable, tenantId: string, items: ImportedState[]): Promise<void> {
       if (items.length === 0) return;
+      // Locked in id order first, as the signing queue locks them (storeSigned): in the order of the
+      // update's join instead, the two could each hold a row the other waits for.
+      await q.query('select 1 from awards where tenant_id = $1 and id = any($2::uuid[]) order by id for no key update', [tenantId, items.map((i) => i.awardId)]);
       await q.query(
         `update awards a set external_id = x.external_id, accepted_at = x.accepted_at, revoked_at = x.revoked_at, is_public = x.is_public
          from json_to_recordset($2::json) as x(id uuid, external_id text, accepted_at timestamptz, revoked_at timestamptz, is_public boolean)

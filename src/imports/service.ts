@@ -6,7 +6,7 @@ import type { Award, AwardService } from '../awards/index.js';
 import type { CompletionService } from '../completions/index.js';
 import type { BadgeCatalog } from '../courses/index.js';
 import type { Credentials } from '../credentials/index.js';
-import type { Db } from '../db/index.js';
+import { retryingDeadlocks, type Db } from '../db/index.js';
 import { isBot } from '../events/index.js';
 import { AppError } from '../shared/index.js';
 import { importRepository, type ImportedEvent } from './repository.js';
@@ -92,7 +92,7 @@ export function createImporter(deps: { db: Db; badges: BadgeCatalog; awards: Awa
       const id = taken.get(t.externalId);
       if (id) results[t.i] = { index: offset + t.i, status: 'duplicate', id };
     }
-    await deps.db.transaction(async (tx) => {
+    await retryingDeadlocks(() => deps.db.transaction(async (tx) => {
       const txRepo = importRepository(tx);
       await txRepo.markImported(tx, tenantId, fresh.map(({ a, award }) => ({ awardId: award.id, externalId: a.externalId, acceptedAt: a.acceptedAt ?? null, revokedAt: a.revokedAt ?? null, isPublic: a.public ?? false })));
       const events: ImportedEvent[] = [];
@@ -105,7 +105,7 @@ export function createImporter(deps: { db: Db; badges: BadgeCatalog; awards: Awa
         }
       }
       await txRepo.insertEvents(tx, tenantId, events);
-    });
+    }));
     return results;
   }
 
