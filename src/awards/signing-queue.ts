@@ -3,7 +3,7 @@
 // kick after each queued issuance starts a drain at once; a slow poll picks up what a previous
 // process or another server left. Signing twice is harmless: the first stored token wins.
 import type { Credentials } from '../credentials/index.js';
-import type { Db } from '../db/index.js';
+import { retryingDeadlocks, type Db } from '../db/index.js';
 import type { Logger } from '../shared/index.js';
 import { awardRepository } from './repository.js';
 
@@ -40,7 +40,7 @@ export function createSigningQueue(deps: { db: Db; credentials: Credentials; log
       // The key active now: an award queued before a rotation is signed with the new key.
       const key = await deps.credentials.keys.activeKey(tenantId, 'RS256');
       const tokens = await deps.credentials.signers.signJwtMany(awards.map((a) => a.claims), key, { background: true });
-      stored += await repo.storeSigned(awards.map((a, i) => ({ id: a.id, jwt: tokens[i]! })));
+      stored += await retryingDeadlocks(() => repo.storeSigned(awards.map((a, i) => ({ id: a.id, jwt: tokens[i]! }))));
     }
     return stored;
   }
