@@ -18,6 +18,7 @@ export interface IssueRequest {
 }
 
 const SIGN_CHUNK = 100;
+const BUSY_GRACE_MS = 50;
 
 /**
  * `inline`: the VC-JWTs are signed before the call returns (a learner's launch, a manual award).
@@ -31,10 +32,23 @@ export type IssueOutcome = { award: Award; created: boolean; claimToken?: string
 
 export function createIssuance(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number; notifier: Notifier; onQueued?: () => void }) {
   const repo = awardRepository(deps.db);
+  // Batches being issued, and when the last one ended: the signing queue yields to them (busy()).
+  let inFlight = 0;
+  let lastEnded = 0;
 
   /** Issues a batch of one tenant; outcomes in request order. Duplicates return the existing award. */
   async function issueBatch(tenantId: string, requests: readonly Omit<IssueRequest, 'tenantId'>[], signing: Signing = 'inline'): Promise<IssueOutcome[]> {
     if (requests.length === 0) return [];
+    inFlight += 1;
+    try {
+      return await issueBatchNow(tenantId, requests, signing);
+    } finally {
+      inFlight -= 1;
+      lastEnded = Date.now();
+    }
+  }
+
+  async function issueBatchNow(tenantId: string, requests: readonly Omit<IssueRequest, 'tenantId'>[], signing: Signing): Promise<IssueOutcome[]> {
     const contexts = await repo.issueContexts(tenantId, [...new Set(requests.map((r) => r.badgeId))], [...new Set(requests.map((r) => r.userId))]);
     const keyOf = (c: IssueContext['badge'], userId: string) => `${c.courseId}:${c.moduleId}:${userId}`;
     // Read (or create) the signing key before the transaction: PGlite has one connection, and a
@@ -150,6 +164,13 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
 
   return {
     issueBatch,
+    /**
+     * True while a batch is being issued or one ended moments ago (BUSY_GRACE_MS: a client posting
+     * batches one after another leaves a gap between them, not an idle server).
+     */
+    busy(): boolean {
+      return inFlight > 0 || Date.now() - lastEnded < BUSY_GRACE_MS;
+    },
     async issue(req: IssueRequest): Promise<{ award: Award; created: boolean; claimToken?: string }> {
       const [result] = await issueBatch(req.tenantId, [req]);
       if (!result || 'error' in result) throw new NotFoundError('badge_or_learner_not_found', 'No such badge or learner in this tenant.');

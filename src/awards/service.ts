@@ -22,7 +22,8 @@ export type AcceptChannel = 'lms' | 'email';
 
 export function createAwardService(deps: { db: Db; credentials: Credentials; clock: Clock; claimTokenDays: number; notifier: Notifier; logger?: Logger; onAccepted?: (award: Award) => Promise<void> }) {
   const repo = awardRepository(deps.db);
-  const signing = createSigningQueue({ db: deps.db, credentials: deps.credentials, ...(deps.logger ? { logger: deps.logger } : {}) });
+  // The queue yields to issuance, which kicks the queue: each reaches the other through a closure.
+  const signing = createSigningQueue({ db: deps.db, credentials: deps.credentials, ...(deps.logger ? { logger: deps.logger } : {}), foregroundBusy: () => issuance.busy() });
   const issuance = createIssuance({ ...deps, onQueued: () => signing.kick() });
   const reminders = createReminders(deps);
   const pages = createPageViews(deps.db);
@@ -36,6 +37,8 @@ export function createAwardService(deps: { db: Db; credentials: Credentials; clo
   return {
     issue: issuance.issue,
     issueBatch: issuance.issueBatch,
+    /** Whether awards are being issued now (the signing queue yields to them). */
+    issuanceBusy: issuance.busy,
     badgeLearners: reminders.badgeLearners,
     remindUnclaimed: reminders.remindUnclaimed,
     find: (awardId: string) => (UUID.test(awardId) ? repo.find(awardId) : Promise.resolve(null)),

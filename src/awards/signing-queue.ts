@@ -15,8 +15,22 @@ const BATCH = 500;
  */
 const VACUUM_AFTER = 5_000;
 const VACUUM_FRACTION = 0.2;
+/**
+ * While awards are being issued (the foreground), a batch waits up to this long before it is signed
+ * and stored: the signing threads run at the lowest priority, but storing the tokens and reading
+ * the next claims are the database's work at full priority, and on two cores they took a third of
+ * the time of an ingest (20,000 completions from two clients: 3,300 /s signing alongside, 4,800 /s
+ * without). Under ingest that never pauses, a batch is still signed every second or so; readers of
+ * a credential sign it on the spot meanwhile.
+ */
+const FOREGROUND_DEFER_MS = 1_000;
+const FOREGROUND_POLL_MS = 20;
 
-export function createSigningQueue(deps: { db: Db; credentials: Credentials; logger?: Logger; pollMs?: number; vacuumAfter?: number }) {
+export function createSigningQueue(deps: {
+  db: Db; credentials: Credentials; logger?: Logger; pollMs?: number; vacuumAfter?: number;
+  /** True while awards are being issued (see FOREGROUND_DEFER_MS); `deferMs` bounds each wait. */
+  foregroundBusy?: () => boolean; deferMs?: number;
+}) {
   const repo = awardRepository(deps.db);
   let running: Promise<number> | null = null;
   let again = false;
@@ -45,13 +59,23 @@ export function createSigningQueue(deps: { db: Db; credentials: Credentials; log
     return stored;
   }
 
+  /** Waits while the foreground issues awards, up to deferMs. */
+  async function yieldToForeground(): Promise<void> {
+    const busy = deps.foregroundBusy;
+    if (!busy) return;
+    const until = Date.now() + (deps.deferMs ?? FOREGROUND_DEFER_MS);
+    while (busy() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, FOREGROUND_POLL_MS));
+  }
+
   /** Signs until nothing waits; the number of awards this call signed. */
   async function drainOnce(): Promise<number> {
     let total = 0;
+    await yieldToForeground();
     // The next batch is read while the current one is signed (the database and the signing
     // threads work side by side), from where the current one ends.
     let batch = await repo.unsigned(BATCH, null);
     while (batch.length > 0) {
+      if (total > 0) await yieldToForeground();
       const last = batch[batch.length - 1]!;
       const [signed, next] = await Promise.all([signBatch(batch), batch.length < BATCH ? Promise.resolve([]) : repo.unsigned(BATCH, last)]);
       total += signed;

@@ -7,7 +7,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSigningQueue } from '../../src/awards/signing-queue.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { buildBadge, buildWorld, type World } from '../support/builders.js';
+import { buildBadge, buildLearner, buildWorld, type World } from '../support/builders.js';
 import { validateCredential } from '../support/ob3.js';
 import { threadNices } from '../support/threads.js';
 
@@ -174,6 +174,45 @@ describe('signing queue', () => {
     await queue().drain();
     expect(await queue().backlog()).toBe(0);
     expect((await app.built.services.awards.find(id!))!.credentialJwt).toBe(jwt);
+  });
+
+  it('waits while awards are being issued, up to its bound per batch, and signs everything once they stop', async () => {
+    await queue().stop();
+    const badge = await buildBadge(app, w);
+    const ids = await postCompletions(await externalOf(badge.moduleId), Array.from({ length: 700 }, (_, i) => `yield${i}`));
+    let busy = true;
+    const yielding = createSigningQueue({ db: app.testDb.db, credentials: app.built.services.credentials, foregroundBusy: () => busy, deferMs: 60_000 });
+    const drained = yielding.drain();
+    await new Promise((r) => setTimeout(r, 400));
+    // nothing signed while the foreground is busy
+    expect(await unsignedOf(ids)).toBe(ids.length);
+    busy = false;
+    expect(await drained).toBe(ids.length);
+    expect(await unsignedOf(ids)).toBe(0);
+
+    // busy for good: each batch (500) still goes after its bound
+    const more = await postCompletions(await externalOf(badge.moduleId), Array.from({ length: 700 }, (_, i) => `starve${i}`));
+    const bounded = createSigningQueue({ db: app.testDb.db, credentials: app.built.services.credentials, foregroundBusy: () => true, deferMs: 300 });
+    const started = Date.now();
+    expect(await bounded.drain()).toBe(more.length);
+    // two batches, each after a wait of its bound
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect(await unsignedOf(more)).toBe(0);
+  });
+
+  it('counts the server as busy while a batch is issued and for moments after, not before or long after', async () => {
+    const awards = app.built.services.awards;
+    const badge = await buildBadge(app, w);
+    const learners = await Promise.all(Array.from({ length: 50 }, () => buildLearner(app, w)));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(awards.issuanceBusy()).toBe(false);
+    const issuing = awards.issueBatch(w.tenantId, learners.map((userId) => ({ badgeId: badge.id, userId, method: 'api' as const })), 'queued');
+    expect(awards.issuanceBusy()).toBe(true);
+    await issuing;
+    expect(awards.issuanceBusy()).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(awards.issuanceBusy()).toBe(false);
+    expect(await queue().drain()).toBe(learners.length);
   });
 
   it('runs one signing thread per core', () => {
