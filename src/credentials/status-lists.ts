@@ -19,9 +19,11 @@ export function createStatusLists(deps: { db: Db; signers: Signers; publicUrl: s
     async allocateMany(tx: Queryable, tenantId: string, count: number): Promise<Array<{ listId: string; index: number }>> {
       const out: Array<{ listId: string; index: number }> = [];
       while (out.length < count) {
+        // "no key update": the awards of batches still open hold their list's row "for key share"
+        // (their foreign key) until they commit, which "for update" would wait for.
         const open = await tx.query<{ id: string; next_index: number; size: number }>(
           `select id, next_index, size from status_lists where tenant_id = $1 and purpose = 'revocation' and next_index < size
-           order by next_index desc limit 1 for update`,
+           order by next_index desc limit 1 for no key update`,
           [tenantId],
         );
         let list = open[0];

@@ -1,6 +1,7 @@
 // Writers of awards side by side on a PostgreSQL server: an import's update takes the awards' row
 // locks in id order (as the signing queue does), so it waits behind a writer that holds them in
-// that order instead of each holding a row the other waits for; and a transaction PostgreSQL
+// that order instead of each holding a row the other waits for; a batch takes status entries
+// while another batch's awards of that list are still uncommitted; and a transaction PostgreSQL
 // aborts to break a deadlock is run again. On PGlite (one connection, one transaction at a time)
 // nothing runs side by side, so these run on the server only.
 import pg from 'pg';
@@ -65,6 +66,27 @@ describe.runIf(onServer)('writers of awards side by side', () => {
     }
     const rows = await app.testDb.db.query<{ id: string; external_id: string; is_public: boolean }>('select id, external_id, is_public from awards where id = any($1::uuid[]) order by id', [[low, high]]);
     expect(rows).toEqual([{ id: low, external_id: 'ext-low', is_public: true }, { id: high, external_id: 'ext-high', is_public: false }]);
+  });
+
+  it('takes status entries while another batch\'s awards, not yet committed, hold their list\'s row by their foreign key', async () => {
+    const badge = await buildBadge(app, w);
+    const learner = await buildLearner(app, w);
+    const [first] = await app.built.services.awards.issueBatch(w.tenantId, [{ badgeId: badge.id, userId: learner, method: 'api' }], 'queued');
+    const listId = first && 'award' in first ? first.award.statusListId : '';
+    const holder = await connection();
+    try {
+      await holder.query('begin');
+      // what inserting an award of that list takes until its transaction ends
+      await holder.query('select 1 from status_lists where id = $1 for key share', [listId]);
+      const entries = await app.testDb.db.transaction(async (tx) => {
+        await tx.query("set local lock_timeout = '2s'");
+        return app.built.services.credentials.statusLists.allocateMany(tx, w.tenantId, 3);
+      });
+      expect(entries.map((e) => e.listId)).toEqual([listId, listId, listId]);
+      await holder.query('commit');
+    } finally {
+      await holder.end();
+    }
   });
 
   it('runs a transaction PostgreSQL aborted to break a deadlock again, and both writers commit', async () => {
