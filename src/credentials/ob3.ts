@@ -31,7 +31,7 @@ export interface CredentialInput {
   status: { listId: string; index: number };
 }
 
-export const urls = (publicUrl: string) => ({
+const urlsOf = (publicUrl: string) => ({
   issuer: (tenantId: string) => `${publicUrl}/ob/issuers/${tenantId}`,
   achievement: (badgeId: string) => `${publicUrl}/ob/achievements/${badgeId}`,
   achievementImage: (badgeId: string) => `${publicUrl}/ob/achievements/${badgeId}/image`,
@@ -39,6 +39,16 @@ export const urls = (publicUrl: string) => ({
   statusList: (listId: string) => `${publicUrl}/ob/status/${listId}`,
   key: (kid: string) => `${publicUrl}/ob/keys/${kid}`,
 });
+type Urls = ReturnType<typeof urlsOf>;
+// One set per public URL (a process has one or two): a credential asks for them three times, and a
+// batch of 1,000 made 18,000 closures.
+const urlsByPublicUrl = new Map<string, Urls>();
+
+export const urls = (publicUrl: string): Urls => {
+  let u = urlsByPublicUrl.get(publicUrl);
+  if (!u) urlsByPublicUrl.set(publicUrl, (u = urlsOf(publicUrl)));
+  return u;
+};
 
 /** OB 3.0 identity hash: "sha256$" + hex(sha256(identity + salt)). */
 export const identityHash = (identity: string, salt: string): string =>
