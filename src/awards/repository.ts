@@ -245,8 +245,8 @@ export function awardRepository(db: Queryable) {
      * Joined to the batch instead, the planner (its statistics taken when every award was signed)
      * expected one unsigned row and ran the join as a loop over every unsigned award of the table,
      * each compared with every token: 55 ms for 500, and more the longer the queue. The rows are
-     * locked in id order, as an import's markImported locks them,
-     * so that two such statements never each hold a row the other waits for.
+     * locked in id order, as an import's markImported locks them, so that the two statements never
+     * each hold a row the other waits for.
      */
     async storeSigned(items: ReadonlyArray<{ id: string; jwt: string }>): Promise<number> {
       if (items.length === 0) return 0;
