@@ -129,23 +129,23 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
         // Let the first query reach the server before preparing the next chunk.
         await new Promise((resolve) => setImmediate(resolve));
       }
-      const inserted = (await Promise.all(writes)).flat();
+      const stored = (await Promise.all(writes)).flat();
       // The claim email is queued with the award itself: if the award exists, so does its email.
-      await deps.notifier.enqueue(tx, tenantId, inserted.flatMap((a) => {
+      await deps.notifier.enqueue(tx, tenantId, stored.flatMap((a) => {
         const email = byId.get(a.id)?.ctx.learner.email;
         return email ? [{ awardId: a.id, email, claimToken: tokens.get(a.id)! }] : [];
       }));
-      return { inserted, existing, tokens };
+      return stored;
     });
-    const outcome = rows.length ? await retryingDeadlocks(write) : { inserted: [] as Award[], existing, tokens };
-    if (signing === 'queued' && outcome.inserted.length > 0) deps.onQueued?.();
+    const inserted = rows.length ? await retryingDeadlocks(write) : [];
+    if (signing === 'queued' && inserted.length > 0) deps.onQueued?.();
 
-    const insertedByKey = new Map(outcome.inserted.map((a) => [`${a.courseId}:${a.moduleId}:${a.userId}`, a]));
+    const insertedByKey = new Map(inserted.map((a) => [`${a.courseId}:${a.moduleId}:${a.userId}`, a]));
     const missing = requests.flatMap((r) => {
       const c = contexts.badges.get(r.badgeId);
       if (!c) return [];
       const key = keyOf(c, r.userId);
-      return insertedByKey.has(key) || outcome.existing.has(key) ? [] : [{ courseId: c.courseId, moduleId: c.moduleId, userId: r.userId }];
+      return insertedByKey.has(key) || existing.has(key) ? [] : [{ courseId: c.courseId, moduleId: c.moduleId, userId: r.userId }];
     });
     const winners = missing.length ? await repo.existingAwards(deps.db, tenantId, missing) : new Map<string, Award>();
     const handed = new Set<string>();
@@ -156,9 +156,9 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
       const mine = insertedByKey.get(key);
       if (mine && !handed.has(key)) {
         handed.add(key);
-        return { award: mine, created: true, claimToken: outcome.tokens.get(mine.id)! };
+        return { award: mine, created: true, claimToken: tokens.get(mine.id)! };
       }
-      return { award: (mine ?? outcome.existing.get(key) ?? winners.get(key))!, created: false };
+      return { award: (mine ?? existing.get(key) ?? winners.get(key))!, created: false };
     });
   }
 
