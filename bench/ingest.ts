@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process';
 import type { BuiltApp } from '../src/app.js';
 import type { Db } from '../src/db/index.js';
-import { sampleRss, serve, type BenchResult } from './measure.js';
+import { cpuMeter, isLocalPostgres, sampleRss, serve, type BenchResult } from './measure.js';
 import { benchWorld } from './world.js';
 import { performance } from 'node:perf_hooks';
 
@@ -47,7 +47,9 @@ export async function benchIngest(built: BuiltApp, db: Db, opts: { completions: 
     if (res.status !== 200) throw new Error(`completions answered ${res.status}: ${await res.text()}`);
     const rss = sampleRss();
     // `concurrency` clients post batches side by side (a pipeline with several connections).
+    const cpu = cpuMeter({ localPostgres: isLocalPostgres(db.kind) });
     const apiSeconds = await postFromChild({ ...clients, concurrency: opts.concurrency, expect: 'awarded' });
+    const cpuUsed = cpu.stop();
     let start = performance.now();
     await built.services.awards.signing.drain();
     const signedSeconds = apiSeconds + (performance.now() - start) / 1000;
@@ -75,6 +77,9 @@ export async function benchIngest(built: BuiltApp, db: Db, opts: { completions: 
       { name: `completions via API, new (each awarded, VC-JWT queued), ${opts.concurrency} client${opts.concurrency > 1 ? 's' : ''}`, value: api, ratio: api / raw, target: '≥ 5,000 /s' },
       { name: `the same, until every VC-JWT is signed`, value: n / signedSeconds, ratio: n / signedSeconds / raw },
       { name: `completions via API, resent (duplicates)`, value: n / dupSeconds, ratio: n / dupSeconds / raw },
+      // the CPU behind the rate (the clients' process apart): steadier than the rate on a machine whose speed drifts
+      { name: `CPU per ${BATCH} new completions, server process`, value: cpuUsed.processMs / batches, unit: 'ms' },
+      ...(cpuUsed.postgresMs !== null ? [{ name: `CPU per ${BATCH} new completions, PostgreSQL server`, value: cpuUsed.postgresMs / batches, unit: 'ms' }] : []),
       { name: 'peak RSS during ingest', value: peak, unit: 'MB', target: '≤ 400 MB' },
     ];
   } finally {

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resourceUsage } from 'node:process';
 import type { RequestListener } from 'node:http';
 
@@ -71,6 +72,55 @@ export async function serve(listener: RequestListener): Promise<{ url: string; c
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** CPU seconds (user + system) of the local PostgreSQL server's processes, from /proc (Linux); null elsewhere. */
+function postgresCpuSeconds(): number | null {
+  let dirs: string[];
+  try {
+    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  const tick = 100; // USER_HZ: 100 on every Linux this runs on
+  let ticks = 0;
+  let found = false;
+  for (const pid of dirs) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const close = stat.lastIndexOf(')');
+    if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+    // fields after the name: state ppid … utime (14th field overall) stime (15th)
+    const fields = stat.slice(close + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+    found = true;
+  }
+  return found ? ticks / tick : null;
+}
+
+/** Whether the database is a PostgreSQL server on this machine (its processes' CPU can be read). */
+export const isLocalPostgres = (kind: string, url = process.env.DATABASE_URL ?? ''): boolean =>
+  kind === 'postgres' && /@(127\.0\.0\.1|localhost|\[::1\])(:|\/)/.test(url);
+
+/**
+ * CPU spent over one phase: this process's (every thread: the server, its signing threads) and,
+ * when the database is a PostgreSQL server on this machine, its processes' (all of them). On a machine whose
+ * speed drifts, CPU per unit of work moves less than the rate does.
+ */
+export function cpuMeter(opts: { localPostgres: boolean }): { stop(): { processMs: number; postgresMs: number | null } } {
+  const process0 = process.cpuUsage();
+  const pg0 = opts.localPostgres ? postgresCpuSeconds() : null;
+  return {
+    stop() {
+      const used = process.cpuUsage(process0);
+      const pg1 = opts.localPostgres ? postgresCpuSeconds() : null;
+      return { processMs: (used.user + used.system) / 1000, postgresMs: pg0 !== null && pg1 !== null ? (pg1 - pg0) * 1000 : null };
     },
   };
 }
