@@ -1,13 +1,13 @@
 // Issuing awards: one per tenant + course + module + learner, whatever arrives twice or at once.
 // A batch takes its status entries first (a short transaction of its own), then is issued in one
-// transaction: awards with their VC-JWTs (or claims for the signing queue) and their `awarded`
-// events, with one multi-row statement each, so the cost per award is little more than its
-// signature. A tenant's batches are written side by side.
-import type { Credentials } from '../credentials/index.js';
+// transaction: awards with their VC-JWTs (or, for the signing queue, what their credentials are
+// built from) and their `awarded` events, with one multi-row statement each, so the cost per award
+// is little more than its signature. A tenant's batches are written side by side.
+import { buildCredential, recipientIdentity, type Credentials, type SharedCredentialInput } from '../credentials/index.js';
 import { retryingDeadlocks, type Db } from '../db/index.js';
 import { NotFoundError, type Clock, newId, newToken, sha256Hex } from '../shared/index.js';
 import type { Notifier } from './notifications.js';
-import { awardRepository, toAward, type Award, type AwardMethod, type IssueContext } from './repository.js';
+import { awardRepository, toAward, type Award, type AwardMethod, type IssueContext, type NewAward } from './repository.js';
 
 export interface IssueRequest {
   tenantId: string;
@@ -18,6 +18,12 @@ export interface IssueRequest {
 }
 
 const SIGN_CHUNK = 100;
+
+/** A UUID named by a hash of the content (the same inputs, the same row of credential_inputs). */
+const contentId = (tenantId: string, body: unknown): string => {
+  const h = sha256Hex(JSON.stringify([tenantId, body]));
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
 const BUSY_GRACE_MS = 50;
 
 /**
@@ -35,6 +41,8 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
   // Batches being issued, and when the last one ended: the signing queue yields to them (busy()).
   let inFlight = 0;
   let lastEnded = 0;
+  // Rows of credential_inputs this process stored (they are never changed or deleted): not sent again.
+  const storedInputs = new Set<string>();
 
   /** Issues a batch of one tenant; outcomes in request order. Duplicates return the existing award. */
   async function issueBatch(tenantId: string, requests: readonly Omit<IssueRequest, 'tenantId'>[], signing: Signing = 'inline'): Promise<IssueOutcome[]> {
@@ -79,20 +87,36 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
     // are written side by side. Entries of a batch that fails stay unused (as those of awards a
     // concurrent request issued first).
     const statuses = entries.length ? await deps.db.transaction((tx) => deps.credentials.statusLists.allocateMany(tx, tenantId, entries.length)) : [];
+    // Inline: each credential built and signed here. Queued: what a badge's awards share is kept once
+    // (credential_inputs, 031) and each award its recipient; the signing queue builds the same credential.
+    const sharedInputs = new Map<string, { id: string; body: SharedCredentialInput }>();
+    const sharedOf = (ctx: IssueContext) => {
+      let shared = sharedInputs.get(ctx.badge.id);
+      if (!shared) {
+        const body = deps.credentials.sharedInput({ tenantId, name: ctx.tenantName, url: ctx.issuerUrl, email: ctx.issuerEmail },
+          { ...ctx.badge, imageUrl: deps.credentials.badgeImageUrl(ctx.badge) });
+        sharedInputs.set(ctx.badge.id, (shared = { id: contentId(tenantId, body), body }));
+      }
+      return shared;
+    };
     const rows = entries.map(({ req, ctx }, i) => {
       const awardedAt = req.awardedAt ?? now;
       const validUntil = ctx.badge.validForDays ? new Date(awardedAt.getTime() + ctx.badge.validForDays * 86_400_000) : null;
       const id = newId();
       const salt = newToken(16);
-      const credential = deps.credentials.build({
-        awardId: id,
-        issuer: { tenantId, name: ctx.tenantName, url: ctx.issuerUrl, email: ctx.issuerEmail },
-        badge: { ...ctx.badge, imageUrl: deps.credentials.badgeImageUrl(ctx.badge) },
-        learner: ctx.learner, salt, awardedAt, validUntil, status: statuses[i]!,
-      });
+      const shared = sharedOf(ctx);
+      const award = { awardId: id, learnerId: ctx.learner.id, identity: recipientIdentity(ctx.learner, salt), salt, awardedAt, validUntil, status: statuses[i]! };
       const claimToken = newToken(32);
-      return { id, req, ctx, awardedAt, validUntil, salt, status: statuses[i]!, credential, claimToken };
+      return { id, req, ctx, awardedAt, validUntil, salt, status: statuses[i]!, shared, award, claimToken };
     });
+    if (signing === 'queued') {
+      // Before the awards' transaction and in a statement of its own: inserted within it, a row
+      // every batch of the badge names would hold the batches issued side by side one behind the other.
+      const unknown = [...new Map(rows.map((r) => [r.shared.id, r.shared])).values()].filter((x) => !storedInputs.has(x.id));
+      await repo.storeCredentialInputs(deps.db, tenantId, unknown);
+      if (storedInputs.size > 10_000) storedInputs.clear();
+      for (const x of unknown) storedInputs.add(x.id);
+    }
     const tokens = new Map(rows.map((r) => [r.id, r.claimToken]));
     const byId = new Map(rows.map((r) => [r.id, r]));
     // Signed once, whatever the attempts (a retried transaction signs nothing again).
@@ -101,21 +125,24 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
     const write = () => deps.db.transaction(async (tx) => {
       // Sign in chunks (inline: on every core through the worker pool) and hand each chunk to the
       // database as soon as it is ready: a PostgreSQL server stores one chunk while the next is
-      // signed (the queries of one transaction still run in order). Queued awards carry their
-      // claims and are signed by the signing queue after the commit.
+      // signed (the queries of one transaction still run in order). Queued awards are signed by the
+      // signing queue after the commit.
       const writes: Promise<Award[]>[] = [];
       // Queued awards have nothing to overlap with: one statement each (the statement triggers of
       // awards and events then run once for the batch).
       const chunkSize = signing === 'inline' ? SIGN_CHUNK : Math.max(1, rows.length);
       for (let start = 0; start < rows.length; start += chunkSize) {
         const chunk = rows.slice(start, start + chunkSize);
-        const claims = chunk.map((r) => deps.credentials.signers.jwtClaims(tenantId, r.credential));
         let tokensOfChunk = signedChunks.get(start) ?? null;
-        if (signing === 'inline' && !tokensOfChunk) signedChunks.set(start, (tokensOfChunk = await deps.credentials.signers.signJwtMany(claims, signingKey!)));
-        const newAwards = chunk.map((r, i) => ({
+        if (signing === 'inline' && !tokensOfChunk) {
+          const claims = chunk.map((r) => deps.credentials.signers.jwtClaims(buildCredential({ ...r.shared.body, ...r.award })));
+          signedChunks.set(start, (tokensOfChunk = await deps.credentials.signers.signJwtMany(claims, signingKey!)));
+        }
+        const newAwards = chunk.map((r, i): NewAward => ({
           id: r.id, badgeId: r.ctx.badge.id, courseId: r.ctx.badge.courseId, moduleId: r.ctx.badge.moduleId, userId: r.req.userId, method: r.req.method,
           isTest: r.ctx.learner.isTest, awardedAt: r.awardedAt, validUntil: r.validUntil, salt: r.salt, statusListId: r.status.listId,
-          statusIndex: r.status.index, jwt: tokensOfChunk ? tokensOfChunk[i]! : null, claims: tokensOfChunk ? null : claims[i]!,
+          statusIndex: r.status.index, jwt: tokensOfChunk ? tokensOfChunk[i]! : null,
+          queued: tokensOfChunk ? null : { inputsId: r.shared.id, inputs: r.shared.body, identity: r.award.identity },
           claimTokenHash: sha256Hex(r.claimToken), claimExpiresAt: new Date(now.getTime() + deps.claimTokenDays * 86_400_000),
         }));
         // A concurrent request may have issued some first: those rows are not inserted (their

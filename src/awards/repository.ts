@@ -1,4 +1,5 @@
 // SQL for awards and what issuing one needs to know about its badge, learner and tenant.
+import { buildCredential, jwtClaimsOf, type BuiltCredential, type RecipientIdentity, type SharedCredentialInput } from '../credentials/index.js';
 import type { Queryable } from '../db/index.js';
 
 export type AwardMethod = 'lms' | 'api' | 'csv' | 'manual';
@@ -32,8 +33,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface NewAward {
   id: string; badgeId: string; courseId: string; moduleId: string; userId: string; method: AwardMethod; isTest: boolean;
   awardedAt: Date; validUntil: Date | null; salt: string; statusListId: string; statusIndex: number;
-  /** Exactly one of the two: the signed VC-JWT, or the claims the signing queue will sign. */
-  jwt: string | null; claims: Record<string, unknown> | null;
+  /**
+   * Exactly one of the two: the signed VC-JWT, or what the signing queue builds the credential
+   * from (the inputs the badge's awards share, kept once by storeCredentialInputs, and the recipient).
+   */
+  jwt: string | null; queued: { inputsId: string; inputs: SharedCredentialInput; identity: RecipientIdentity } | null;
   claimTokenHash: string; claimExpiresAt: Date;
 }
 
@@ -49,23 +53,52 @@ export interface IssueContext {
 type AwardRow = {
   id: string; tenant_id: string; badge_id: string; course_id: string; module_id: string; user_id: string; method: AwardMethod; is_test: boolean;
   awarded_at: Date; accepted_at: Date | null; revoked_at: Date | null; valid_until: Date | null; is_public: boolean; show_name: boolean;
-  status_list_id: string; status_index: number; credential_jwt: string | null; credential_claims: Record<string, unknown> | null;
-  credential_di: Record<string, unknown> | null;
+  status_list_id: string; status_index: number; recipient_salt: string; credential_jwt: string | null; credential_claims: Record<string, unknown> | null;
+  credential_identity: RecipientIdentity | null; credential_inputs: SharedCredentialInput | null; credential_di: Record<string, unknown> | null;
 };
 
+/** An award's columns with its credential inputs (031), for toAward. */
+const AWARD_COLUMNS = 'a.*, ci.body as credential_inputs';
+const WITH_INPUTS = 'left join credential_inputs ci on ci.id = a.credential_inputs_id';
+
+type CredentialColumns = Pick<AwardRow, 'id' | 'user_id' | 'recipient_salt' | 'awarded_at' | 'valid_until' | 'status_list_id' | 'status_index'
+  | 'credential_jwt' | 'credential_claims' | 'credential_identity' | 'credential_inputs'>;
+
+/** The credential of an award waiting to be signed, from its inputs and its own columns: as issuance built it. */
+function builtCredential(r: CredentialColumns): BuiltCredential {
+  return buildCredential({
+    ...r.credential_inputs!, awardId: r.id, learnerId: r.user_id, identity: r.credential_identity!, salt: r.recipient_salt,
+    awardedAt: r.awarded_at, validUntil: r.valid_until, status: { listId: r.status_list_id, index: r.status_index },
+  });
+}
+
+/** The VC-JWT payload of an unsigned award (null once signed). */
+function unsignedClaims(r: CredentialColumns): Record<string, unknown> | null {
+  if (r.credential_jwt) return null;
+  return r.credential_claims ?? (r.credential_identity ? jwtClaimsOf(builtCredential(r)) : null);
+}
+
 // The VC-JWT payload is the credential plus the claims that mirror it (iss, jti, sub, nbf, exp).
-function credentialOf(r: Pick<AwardRow, 'credential_jwt' | 'credential_claims'>): Record<string, unknown> {
+function credentialOf(r: CredentialColumns): Record<string, unknown> {
+  if (!r.credential_jwt && r.credential_identity) return builtCredential(r);
   const claims = r.credential_jwt ? JSON.parse(Buffer.from(r.credential_jwt.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown> : r.credential_claims!;
   const { iss: _iss, jti: _jti, sub: _sub, nbf: _nbf, exp: _exp, ...credential } = claims;
   return credential;
 }
 
-export const toAward = (r: AwardRow): Award => ({
-  id: r.id, tenantId: r.tenant_id, badgeId: r.badge_id, courseId: r.course_id, moduleId: r.module_id, userId: r.user_id, method: r.method,
-  isTest: r.is_test, awardedAt: r.awarded_at, acceptedAt: r.accepted_at, revokedAt: r.revoked_at, validUntil: r.valid_until,
-  isPublic: r.is_public, showName: r.show_name, statusListId: r.status_list_id, statusIndex: r.status_index,
-  credential: credentialOf(r), credentialJwt: r.credential_jwt, credentialDi: r.credential_di,
-});
+/** The credential is worked out when first asked for: most readers of an award want its columns only. */
+export const toAward = (r: AwardRow): Award => {
+  let credential: Record<string, unknown> | null = null;
+  return {
+    id: r.id, tenantId: r.tenant_id, badgeId: r.badge_id, courseId: r.course_id, moduleId: r.module_id, userId: r.user_id, method: r.method,
+    isTest: r.is_test, awardedAt: r.awarded_at, acceptedAt: r.accepted_at, revokedAt: r.revoked_at, validUntil: r.valid_until,
+    isPublic: r.is_public, showName: r.show_name, statusListId: r.status_list_id, statusIndex: r.status_index,
+    get credential() {
+      return (credential ??= credentialOf(r));
+    },
+    credentialJwt: r.credential_jwt, credentialDi: r.credential_di,
+  };
+};
 
 /** One award of a badge as the instructor's learner list needs it, before its state is worked out. */
 export interface BadgeAwardRow {
@@ -151,10 +184,23 @@ export function awardRepository(db: Queryable) {
         // One probe of the learner-and-module key per requested key (`limit 1` keeps the lookup a
         // nested loop): joined plainly, the planner hashed the tenant's every award for each batch,
         // a cost that grew with the table (45 ms of a 1,000-completion batch at 20,000 awards).
-        `select a.* from unnest($2::uuid[], $3::uuid[], $4::uuid[]) as k(course_id, module_id, user_id)
-         cross join lateral (select * from awards a where a.tenant_id = $1 and a.course_id = k.course_id and a.module_id = k.module_id and a.user_id = k.user_id limit 1) a`,
+        `select ${AWARD_COLUMNS} from unnest($2::uuid[], $3::uuid[], $4::uuid[]) as k(course_id, module_id, user_id)
+         cross join lateral (select * from awards a where a.tenant_id = $1 and a.course_id = k.course_id and a.module_id = k.module_id and a.user_id = k.user_id limit 1) a
+         ${WITH_INPUTS}`,
         [tenantId, keys.map((k) => k.courseId), keys.map((k) => k.moduleId), keys.map((k) => k.userId)]);
       return new Map(rows.map((r) => [`${r.course_id}:${r.module_id}:${r.user_id}`, toAward(r)]));
+    },
+
+    /**
+     * What the credentials of a batch's queued awards share, each kept once (named by a hash of it:
+     * the same inputs again change nothing).
+     */
+    async storeCredentialInputs(q: Queryable, tenantId: string, inputs: ReadonlyArray<{ id: string; body: SharedCredentialInput }>): Promise<void> {
+      if (inputs.length === 0) return;
+      await q.query(
+        `insert into credential_inputs (id, tenant_id, body) select x.id, $1, x.body from json_to_recordset($2::json) as x(id uuid, body json)
+         on conflict (id) do nothing`,
+        [tenantId, JSON.stringify(inputs)]);
     },
 
     /** One multi-row insert; rows that lose a race to a concurrent issuance are skipped. */
@@ -163,24 +209,26 @@ export function awardRepository(db: Queryable) {
       // Only the ids come back: the rows are ours already, and returning each JWT costs transfer.
       const inserted = await q.query<{ id: string }>(
         `insert into awards (tenant_id, id, badge_id, course_id, module_id, user_id, method, is_test, awarded_at, valid_until,
-           recipient_salt, status_list_id, status_index, credential_jwt, credential_claims, claim_token_hash, claim_expires_at)
+           recipient_salt, status_list_id, status_index, credential_jwt, credential_inputs_id, credential_identity, claim_token_hash, claim_expires_at)
          select $1, x.id, x.badge_id, x.course_id, x.module_id, x.user_id, x.method, x.is_test, x.awarded_at, x.valid_until,
-           x.salt, x.status_list_id, x.status_index, x.jwt, x.claims, x.claim_token_hash, x.claim_expires_at
+           x.salt, x.status_list_id, x.status_index, x.jwt, x.inputs_id, x.identity, x.claim_token_hash, x.claim_expires_at
          from json_to_recordset($2::json) as x(id uuid, badge_id uuid, course_id uuid, module_id uuid, user_id uuid, method text,
            is_test boolean, awarded_at timestamptz, valid_until timestamptz, salt text, status_list_id uuid, status_index integer,
-           jwt text, claims json, claim_token_hash text, claim_expires_at timestamptz)
+           jwt text, inputs_id uuid, identity json, claim_token_hash text, claim_expires_at timestamptz)
          on conflict (tenant_id, course_id, module_id, user_id) do nothing
          returning id`,
         [tenantId, JSON.stringify(rows.map((r) => ({
           id: r.id, badge_id: r.badgeId, course_id: r.courseId, module_id: r.moduleId, user_id: r.userId, method: r.method, is_test: r.isTest,
           awarded_at: r.awardedAt.toISOString(), valid_until: r.validUntil?.toISOString() ?? null, salt: r.salt, status_list_id: r.statusListId,
-          status_index: r.statusIndex, jwt: r.jwt, claims: r.claims, claim_token_hash: r.claimTokenHash, claim_expires_at: r.claimExpiresAt.toISOString(),
+          status_index: r.statusIndex, jwt: r.jwt, inputs_id: r.queued?.inputsId ?? null, identity: r.queued?.identity ?? null,
+          claim_token_hash: r.claimTokenHash, claim_expires_at: r.claimExpiresAt.toISOString(),
         })))]);
       const ids = new Set(inserted.map((r) => r.id));
       return rows.filter((r) => ids.has(r.id)).map((r) => toAward({
         id: r.id, tenant_id: tenantId, badge_id: r.badgeId, course_id: r.courseId, module_id: r.moduleId, user_id: r.userId, method: r.method,
         is_test: r.isTest, awarded_at: r.awardedAt, accepted_at: null, revoked_at: null, valid_until: r.validUntil, is_public: false, show_name: false,
-        status_list_id: r.statusListId, status_index: r.statusIndex, credential_jwt: r.jwt, credential_claims: r.claims, credential_di: null,
+        status_list_id: r.statusListId, status_index: r.statusIndex, recipient_salt: r.salt, credential_jwt: r.jwt, credential_claims: null,
+        credential_identity: r.queued?.identity ?? null, credential_inputs: r.queued?.inputs ?? null, credential_di: null,
       }));
     },
 
@@ -209,7 +257,7 @@ export function awardRepository(db: Queryable) {
       return rows.map((r) => ({ id: r.id, badgeName: r.name, awardedAt: r.awarded_at, acceptedAt: r.accepted_at, revokedAt: r.revoked_at, validUntil: r.valid_until, isPublic: r.is_public, views: r.views, shares: r.shares, verifications: r.verifications }));
     },
     async findByClaimHash(hash: string): Promise<(Award & { claimExpiresAt: Date | null }) | null> {
-      const rows = await db.query<AwardRow & { claim_expires_at: Date | null }>('select * from awards where claim_token_hash = $1', [hash]);
+      const rows = await db.query<AwardRow & { claim_expires_at: Date | null }>(`select ${AWARD_COLUMNS} from awards a ${WITH_INPUTS} where a.claim_token_hash = $1`, [hash]);
       return rows[0] ? { ...toAward(rows[0]), claimExpiresAt: rows[0].claim_expires_at } : null;
     },
     async lmsUserId(tenantId: string, userId: string): Promise<string | null> {
@@ -225,12 +273,14 @@ export function awardRepository(db: Queryable) {
      * an award signed without leaving the queue (by a server of an earlier version): only to dequeue.
      */
     async unsigned(limit: number, after: { awardedAt: Date; id: string } | null): Promise<Array<{ id: string; tenantId: string; awardedAt: Date; claims: Record<string, unknown> | null }>> {
-      const rows = await db.query<{ id: string; tenant_id: string; awarded_at: Date; credential_claims: Record<string, unknown> | null }>(
-        `select a.id, a.tenant_id, q.awarded_at, a.credential_claims from award_signing_queue q join awards a on a.id = q.award_id
+      const rows = await db.query<CredentialColumns & { tenant_id: string; queued_at: Date }>(
+        `select a.id, a.tenant_id, q.awarded_at as queued_at, a.user_id, a.recipient_salt, a.awarded_at, a.valid_until, a.status_list_id, a.status_index,
+           a.credential_jwt, a.credential_claims, a.credential_identity, ci.body as credential_inputs
+         from award_signing_queue q join awards a on a.id = q.award_id ${WITH_INPUTS}
          where ($2::timestamptz is null or (q.awarded_at, q.award_id) > ($2::timestamptz, $3::uuid))
          order by q.awarded_at, q.award_id limit $1`,
         [limit, after?.awardedAt.toISOString() ?? null, after?.id ?? null]);
-      return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, awardedAt: r.awarded_at, claims: r.credential_claims }));
+      return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, awardedAt: r.queued_at, claims: unsignedClaims(r) }));
     },
 
     async unsignedCount(): Promise<number> {
@@ -254,7 +304,8 @@ export function awardRepository(db: Queryable) {
         `with locked as (
            select id from awards where id = any($1::uuid[]) and credential_jwt is null order by id for no key update
          ), signed as (
-           update awards a set credential_jwt = ($2::text[])[array_position($1::uuid[], a.id)], credential_claims = null
+           update awards a set credential_jwt = ($2::text[])[array_position($1::uuid[], a.id)], credential_claims = null,
+             credential_inputs_id = null, credential_identity = null
            from locked l where a.id = l.id returning a.id
          ), dequeued as (delete from award_signing_queue where award_id = any($1::uuid[]))
          select id from signed`,
@@ -283,7 +334,7 @@ export function awardRepository(db: Queryable) {
     },
 
     async find(awardId: string): Promise<Award | null> {
-      const rows = await db.query<AwardRow>('select * from awards where id = $1', [awardId]);
+      const rows = await db.query<AwardRow>(`select ${AWARD_COLUMNS} from awards a ${WITH_INPUTS} where a.id = $1`, [awardId]);
       return rows[0] ? toAward(rows[0]) : null;
     },
   };

@@ -1,7 +1,8 @@
-// The signing queue: awards issued in bulk wait here, in award_signing_queue (migration 017) with
-// their claims on the award row, and are signed in batches on the worker pool (every core) moments after their transaction commits. A
-// kick after each queued issuance starts a drain at once; a slow poll picks up what a previous
-// process or another server left. Signing twice is harmless: the first stored token wins.
+// The signing queue: awards issued in bulk wait here, in award_signing_queue (migration 017), with
+// what their credentials are built from (031), and are signed in batches on the worker pool (every
+// core) moments after their transaction commits. A kick after each queued issuance starts a drain
+// at once; a slow poll picks up what a previous process or another server left. Signing twice is
+// harmless: the first stored token wins.
 import type { Credentials } from '../credentials/index.js';
 import { retryingDeadlocks, type Db } from '../db/index.js';
 import type { Logger } from '../shared/index.js';

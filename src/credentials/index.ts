@@ -4,14 +4,15 @@ import type { Clock } from '../shared/index.js';
 import { createIssuerDocuments } from './issuer-documents.js';
 import { createJwtSignPool } from './jwt-sign-pool.js';
 import { createSigningKeyStore } from './keys.js';
-import { achievement, buildCredential, urls, type BadgeInfo, type CredentialInput } from './ob3.js';
+import { achievement, buildCredential, urls, type BadgeInfo, type CredentialInput, type IssuerInfo, type SharedCredentialInput } from './ob3.js';
 import { createSigners } from './signers.js';
 import { createStatusLists } from './status-lists.js';
 import { createVerifier } from './verify.js';
 
 export { createSigningKeyStore, type SigningKeyStore, type PublicSigningKey, type SigningAlg, type ActiveKey } from './keys.js';
 export type { VerificationResult, Check } from './verify.js';
-export { urls as credentialUrls, identityHash } from './ob3.js';
+export { urls as credentialUrls, identityHash, buildCredential, jwtClaimsOf, recipientIdentity } from './ob3.js';
+export type { SharedCredentialInput, AwardCredentialInput, RecipientIdentity, BuiltCredential } from './ob3.js';
 
 export function createCredentials(deps: { db: Db; publicUrl: string; secretKey: string; clock: Clock; keys?: ReturnType<typeof createSigningKeyStore>; signingThreads?: number }) {
   const keys = deps.keys ?? createSigningKeyStore({ db: deps.db, secretKey: deps.secretKey });
@@ -36,7 +37,13 @@ export function createCredentials(deps: { db: Db; publicUrl: string; secretKey: 
     close: async () => {
       await Promise.all([pool.close(), backgroundPool.close()]);
     },
-    build: (input: Omit<CredentialInput, 'publicUrl'>) => buildCredential({ ...input, publicUrl: deps.publicUrl }) as Record<string, unknown> & { id: string; validFrom: string; credentialSubject: { id: string } },
+    build: (input: Omit<CredentialInput, 'publicUrl'>) => buildCredential({ ...input, publicUrl: deps.publicUrl }),
+    /** What the credentials of a badge's awards share, as kept for the awards waiting to be signed (only the fields a credential shows). */
+    sharedInput: (issuer: IssuerInfo, badge: BadgeInfo): SharedCredentialInput => ({
+      publicUrl: deps.publicUrl,
+      issuer: { tenantId: issuer.tenantId, name: issuer.name, url: issuer.url, email: issuer.email },
+      badge: { id: badge.id, name: badge.name, description: badge.description, criteria: badge.criteria, imageUrl: badge.imageUrl, skills: badge.skills.map((k) => ({ name: k.name, ...(k.url !== undefined ? { url: k.url } : {}) })) },
+    }),
     achievement: (badge: BadgeInfo) => achievement(deps.publicUrl, badge),
     /** The image a badge shows: an uploaded one, an external URL, or the generated default. */
     badgeImageUrl: (badge: { id: string; imageId: string | null; imageUrl: string | null }) =>

@@ -19,17 +19,34 @@ export interface BadgeInfo {
   skills: Array<{ name: string; url?: string | undefined }>;
 }
 
-export interface CredentialInput {
+/** What the credentials of one badge's awards share: kept once (credential_inputs) for the awards waiting to be signed. */
+export interface SharedCredentialInput {
   publicUrl: string;
-  awardId: string;
   issuer: IssuerInfo;
   badge: BadgeInfo;
-  learner: { id: string; email: string | null; lmsUserId: string };
+}
+
+/** The recipient as a credential names it: a salted hash of the email, or of the LMS user id. */
+export interface RecipientIdentity {
+  identityType: 'emailAddress' | 'ltiUserId';
+  identityHash: string;
+}
+
+/** What is the award's own. */
+export interface AwardCredentialInput {
+  awardId: string;
+  learnerId: string;
+  identity: RecipientIdentity;
   salt: string;
   awardedAt: Date;
   validUntil: Date | null;
   status: { listId: string; index: number };
 }
+
+export type CredentialInput = SharedCredentialInput & AwardCredentialInput;
+
+/** An OpenBadgeCredential as built here, with the fields its VC-JWT claims mirror. */
+export type BuiltCredential = Record<string, unknown> & { id: string; issuer: { id: string }; validFrom: string; validUntil?: string; credentialSubject: Record<string, unknown> & { id: string } };
 
 const urlsOf = (publicUrl: string) => ({
   issuer: (tenantId: string) => `${publicUrl}/ob/issuers/${tenantId}`,
@@ -54,7 +71,7 @@ export const urls = (publicUrl: string): Urls => {
 export const identityHash = (identity: string, salt: string): string =>
   `sha256$${createHash('sha256').update(identity + salt).digest('hex')}`;
 
-export function issuerProfile(publicUrl: string, issuer: IssuerInfo): Record<string, unknown> {
+export function issuerProfile(publicUrl: string, issuer: IssuerInfo): Record<string, unknown> & { id: string } {
   return {
     id: urls(publicUrl).issuer(issuer.tenantId),
     type: ['Profile'],
@@ -81,13 +98,16 @@ export function achievement(publicUrl: string, badge: BadgeInfo): Record<string,
   };
 }
 
-export function buildCredential(c: CredentialInput): Record<string, unknown> {
+/** Never a plain email in a public document: the hash of the email when the LMS released one, of the LMS user id otherwise. */
+export function recipientIdentity(learner: { email: string | null; lmsUserId: string }, salt: string): RecipientIdentity {
+  return learner.email
+    ? { identityType: 'emailAddress', identityHash: identityHash(learner.email.trim().toLowerCase(), salt) }
+    : { identityType: 'ltiUserId', identityHash: identityHash(learner.lmsUserId, salt) };
+}
+
+export function buildCredential(c: CredentialInput): BuiltCredential {
   const u = urls(c.publicUrl);
-  // Never a plain email in a public document: the recipient is a salted hash, of the email when
-  // the LMS released one, of the LMS user id otherwise.
-  const identifier = c.learner.email
-    ? { type: 'IdentityObject', identityType: 'emailAddress', hashed: true, identityHash: identityHash(c.learner.email.trim().toLowerCase(), c.salt), salt: c.salt }
-    : { type: 'IdentityObject', identityType: 'ltiUserId', hashed: true, identityHash: identityHash(c.learner.lmsUserId, c.salt), salt: c.salt };
+  const identifier = { type: 'IdentityObject', identityType: c.identity.identityType, hashed: true, identityHash: c.identity.identityHash, salt: c.salt };
   return {
     '@context': [VC_V2_CONTEXT, OB3_CONTEXT],
     id: u.credential(c.awardId),
@@ -98,7 +118,7 @@ export function buildCredential(c: CredentialInput): Record<string, unknown> {
     name: c.badge.name,
     credentialSubject: {
       // A stable pseudonymous id per learner: the VC-JWT needs a `sub`.
-      id: `urn:uuid:${c.learner.id}`,
+      id: `urn:uuid:${c.learnerId}`,
       type: ['AchievementSubject'],
       identifier: [identifier],
       achievement: achievement(c.publicUrl, c.badge),
@@ -110,6 +130,21 @@ export function buildCredential(c: CredentialInput): Record<string, unknown> {
       statusListIndex: String(c.status.index),
       statusListCredential: u.statusList(c.status.listId),
     },
+  };
+}
+
+/**
+ * The VC-JWT payload: the credential, with iss (its issuer's id), jti, sub, nbf (and exp) mirrored
+ * as claims (VC-JWT 1.1 §3.2.2).
+ */
+export function jwtClaimsOf(credential: BuiltCredential): Record<string, unknown> {
+  return {
+    ...credential,
+    iss: credential.issuer.id,
+    jti: credential.id,
+    sub: credential.credentialSubject.id,
+    nbf: Math.floor(Date.parse(credential.validFrom) / 1000),
+    ...(credential.validUntil ? { exp: Math.floor(Date.parse(credential.validUntil) / 1000) } : {}),
   };
 }
 

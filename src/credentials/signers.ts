@@ -10,9 +10,9 @@ import { createDocumentLoader } from './document-loader.js';
 import type { IssuerDocuments } from './issuer-documents.js';
 import type { JwtSignPool } from './jwt-sign-pool.js';
 import type { ActiveKey, SigningKeyStore } from './keys.js';
-import { urls } from './ob3.js';
+import { jwtClaimsOf, urls, type BuiltCredential } from './ob3.js';
 
-type Credential = Record<string, unknown> & { id: string; validFrom: string; validUntil?: string; credentialSubject: { id: string } };
+type Credential = BuiltCredential;
 
 export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerDocuments; publicUrl: string; pool: JwtSignPool; backgroundPool?: JwtSignPool }) {
   const u = urls(deps.publicUrl);
@@ -36,30 +36,19 @@ export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerD
     return entry;
   }
 
-  function jwtClaims(tenantId: string, credential: Credential): Record<string, unknown> {
-    return {
-      ...credential,
-      iss: u.issuer(tenantId),
-      jti: credential.id,
-      sub: credential.credentialSubject.id,
-      nbf: Math.floor(Date.parse(credential.validFrom) / 1000),
-      ...(credential.validUntil ? { exp: Math.floor(Date.parse(credential.validUntil) / 1000) } : {}),
-    };
-  }
-
   return {
     documentLoader,
     /** Threads that sign VC-JWTs in bulk. */
     poolSize: deps.pool.size,
 
     /** The VC-JWT payload: the credential, with iss, jti, nbf, sub (and exp) mirrored as claims. */
-    jwtClaims,
+    jwtClaims: (credential: Credential) => jwtClaimsOf(credential),
 
     /** VC-JWT of one credential, on this thread. */
     async signJwt(tenantId: string, credential: Credential, signingKey?: ActiveKey): Promise<string> {
       const { key, privateKey } = signingKey ?? (await deps.keys.activeKey(tenantId, 'RS256'));
       // Header: alg, typ and kid only — the spec allows no other fields.
-      return jwt.sign(jwtClaims(tenantId, credential), privateKey, { algorithm: 'RS256', keyid: u.key(key.kid), noTimestamp: true });
+      return jwt.sign(jwtClaimsOf(credential), privateKey, { algorithm: 'RS256', keyid: u.key(key.kid), noTimestamp: true });
     },
 
     /**

@@ -1,7 +1,8 @@
-// Bulk-issued awards go through the signing queue: stored with their claims, signed on the worker
-// pool after the commit, each VC-JWT verifiable with jose against the published JWKS and carrying
+// Bulk-issued awards go through the signing queue: stored with what their credentials are built from
+// (the badge's part kept once), signed on the worker pool after the commit, each VC-JWT verifiable with jose against the published JWKS and carrying
 // exactly the credential the award holds. An award read before the queue reaches it is signed on
 // the spot, and the queue keeps that token; what a stopped server left is signed when one starts.
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +175,77 @@ describe('signing queue', () => {
     await queue().drain();
     expect(await queue().backlog()).toBe(0);
     expect((await app.built.services.awards.find(id!))!.credentialJwt).toBe(jwt);
+  });
+
+  it('signs each queued award with the credential of its issuance: the badge\'s part kept once, the recipient as the award has it, whatever changed since', async () => {
+    await queue().stop();
+    const badge = await buildBadge(app, w, { name: 'Queued Cartographer', description: 'Maps before the edit.', validForDays: 30 });
+    const mod = await externalOf(badge.moduleId);
+    const learners = ['inputs-1', 'inputs-2', 'inputs-3'];
+    const ids = await postCompletions(mod, learners);
+    const sharedRows = () => count(`select count(*)::int as n from credential_inputs where body->'badge'->>'id' = '${badge.id}'`);
+    // one row for the three awards; each award holds its recipient, not the credential
+    expect(await sharedRows()).toBe(1);
+    const held = await app.testDb.db.query<{ claims: unknown; identity: { identityType: string; identityHash: string } | null; salt: string; status_index: number; awarded_at: Date; valid_until: Date }>(
+      'select credential_claims as claims, credential_identity as identity, recipient_salt as salt, status_index, awarded_at, valid_until from awards where id = any($1::uuid[]) order by id', [ids]);
+    expect(held.every((r) => r.claims === null && r.identity?.identityType === 'emailAddress')).toBe(true);
+
+    const tenantName = async () => (await app.testDb.db.query<{ name: string }>('select name from tenants where tenant_id = $1', [w.tenantId]))[0]!.name;
+    const issuerName = await tenantName();
+    // Edited before the queue reaches them: the badge, the issuer's name, the learners' emails.
+    await app.testDb.db.query("update badges set name = 'Renamed Cartographer', description = 'After the edit.' where id = $1", [badge.id]);
+    await app.testDb.db.query("update tenants set name = 'Renamed College' where tenant_id = $1", [w.tenantId]);
+    await app.testDb.db.query("update users set email = 'moved@school.example' where tenant_id = $1 and lms_user_id = any($2::text[])", [w.tenantId, learners]);
+    // A later award of the renamed badge shares other inputs.
+    const [later] = await postCompletions(mod, ['inputs-after']);
+    expect(await sharedRows()).toBe(2);
+
+    expect(await queue().drain()).toBeGreaterThanOrEqual(4);
+    const jwks = createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`));
+    const payloadOf = async (id: string) => (await jwtVerify((await app.built.services.awards.find(id))!.credentialJwt!, jwks)).payload as Record<string, any>;
+    for (const id of ids) {
+      const p = await payloadOf(id);
+      const row = (await app.testDb.db.query<{ user_id: string; lms_user_id: string; salt: string; status_index: number; status_list_id: string; awarded_at: Date; valid_until: Date }>(
+        `select a.user_id, u.lms_user_id, a.recipient_salt as salt, a.status_index, a.status_list_id, a.awarded_at, a.valid_until
+         from awards a join users u on u.id = a.user_id where a.id = $1`, [id]))[0]!;
+      const { iss: _i, jti: _j, sub: _s, nbf: _n, exp: _e, ...credential } = p;
+      expect(validateCredential(credential), JSON.stringify(validateCredential.errors)).toBe(true);
+      expect(p.iss).toBe(p.issuer.id);
+      expect(p.issuer.name).toBe(issuerName);
+      expect(p.name).toBe('Queued Cartographer');
+      expect(p.credentialSubject.achievement).toMatchObject({ name: 'Queued Cartographer', description: 'Maps before the edit.' });
+      expect(p.credentialSubject.id).toBe(`urn:uuid:${row.user_id}`);
+      // the hash of the email the learner had at issuance, salted with the award's salt (computed here, not by our code)
+      const email = `${row.lms_user_id}@school.example`;
+      expect(p.credentialSubject.identifier).toEqual([{ type: 'IdentityObject', identityType: 'emailAddress', hashed: true,
+        identityHash: `sha256$${createHash('sha256').update(email + row.salt).digest('hex')}`, salt: row.salt }]);
+      expect(p.validFrom).toBe(row.awarded_at.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      expect(p.validUntil).toBe(row.valid_until.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      expect(p.exp).toBe(Math.floor(row.valid_until.getTime() / 1000));
+      expect(p.credentialStatus).toMatchObject({ statusListIndex: String(row.status_index), statusListCredential: `${app.url}/ob/status/${row.status_list_id}` });
+      expect(p.id).toBe(`${app.url}/ob/credentials/${id}`);
+    }
+    const after = await payloadOf(later!);
+    expect(after.credentialSubject.achievement).toMatchObject({ name: 'Renamed Cartographer', description: 'After the edit.' });
+    expect(after.issuer.name).toBe('Renamed College');
+    // signed: the rows hold the token alone
+    expect(await count(`select count(*)::int as n from awards where id in ('${[...ids, later].join("','")}') and (credential_identity is not null or credential_inputs_id is not null)`)).toBe(0);
+    await app.testDb.db.query('update tenants set name = $2 where tenant_id = $1', [w.tenantId, issuerName]);
+  });
+
+  it('signs an award queued with its claims whole (by an earlier version) with exactly those claims', async () => {
+    await queue().stop();
+    const badge = await buildBadge(app, w);
+    const [id] = await postCompletions(await externalOf(badge.moduleId), ['whole-claims']);
+    const award = (await app.built.services.awards.find(id!))!;
+    // as 012 kept them: the VC-JWT payload on the row
+    const claims = { ...award.credential, name: 'Kept Whole', iss: (award.credential as { issuer: { id: string } }).issuer.id, jti: award.credential.id,
+      sub: `urn:uuid:${award.userId}`, nbf: Math.floor(award.awardedAt.getTime() / 1000) };
+    await app.testDb.db.query('update awards set credential_claims = $2::json, credential_identity = null, credential_inputs_id = null where id = $1', [id, JSON.stringify(claims)]);
+    expect((await app.built.services.awards.find(id!))!.credential).toMatchObject({ name: 'Kept Whole' });
+    await queue().drain();
+    const { payload } = await jwtVerify((await app.built.services.awards.find(id!))!.credentialJwt!, createRemoteJWKSet(new URL(`${app.url}/.well-known/jwks.json`)));
+    expect(payload).toEqual(claims);
   });
 
   it('waits while awards are being issued, up to its bound per batch, and signs everything once they stop', async () => {

@@ -30,6 +30,7 @@ import { sql as claimTimeOrder } from './027-claim-time-order.js';
 import { sql as monthClaims } from './028-month-claims.js';
 import { sql as pathwayLinkTotals } from './029-pathway-link-totals.js';
 import { sql as learnerChainTotals } from './030-learner-chain-totals.js';
+import { sql as credentialInputs } from './031-credential-inputs.js';
 
 export interface Migration {
   version: number;
@@ -68,4 +69,5 @@ export const migrations: readonly Migration[] = [
   { version: 28, name: 'month-claims', sql: monthClaims },
   { version: 29, name: 'pathway-link-totals', sql: pathwayLinkTotals },
   { version: 30, name: 'learner-chain-totals', sql: learnerChainTotals },
+  { version: 31, name: 'credential-inputs', sql: credentialInputs },
 ];
