@@ -99,36 +99,42 @@ function badgeScope(f: AwardFilter, p: Params): string {
 }
 
 /**
- * On a PostgreSQL server each aggregate runs in its own transaction with room to sort and hash in
- * memory (with the default 4 MB work_mem, a large tenant's per-award passes spill to disk) and
- * without JIT compilation, which costs these one-off plans more than it saves (measured on a
- * million awards). PGlite runs in this process, where the memory would count against ours.
+ * On a PostgreSQL server the aggregates run with room to sort and hash in memory (with the default
+ * 4 MB work_mem, a large tenant's per-award passes spill to disk), without JIT compilation, which
+ * costs these one-off plans more than it saves (measured on a million awards), and without
+ * parallel workers: an answer runs its aggregates side by side already, and a worker started for
+ * one of them takes a core from another. The settings come with the connections (Db.withSettings):
+ * set in a transaction around each statement, they cost three round trips more each (an
+ * organisation's answer ran 40-odd statements, now 24 with its API key's), and each round trip is
+ * the server's CPU, which an organisation's answer is bounded by (about 60 ms of it at a million
+ * awards). PGlite runs in this process, where the memory would count against ours: its settings stay.
  */
-const ROOM_TO_SORT = "set local work_mem = '64MB'; set local jit = off";
-const withRoomToSort = (db: Db, settings = ''): Queryable => (db.kind !== 'postgres' ? db : {
+const ROOM_TO_SORT = { work_mem: '64MB', jit: 'off', max_parallel_workers_per_gather: '0' };
+/** These settings, and others for one transaction. */
+const withLocalSettings = (db: Db, settings: string): Queryable => (db.kind !== 'postgres' ? db : {
   query: (sql, params) => db.transaction(async (tx) => {
-    await tx.query(`${ROOM_TO_SORT}${settings}`);
+    await tx.query(settings);
     return tx.query(sql, params);
   }),
 });
 
 /**
- * Several statements on one snapshot (repeatable read), with the same settings: the claim
- * percentiles read a histogram, then the awards of the buckets it points at, and the two must agree.
+ * Several statements on one snapshot (repeatable read): the claim percentiles read a histogram,
+ * then the awards of the buckets it points at, and the two must agree.
  */
 const inSnapshot = <T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> => db.transaction(async (tx) => {
   await tx.query('set transaction isolation level repeatable read');
-  if (db.kind === 'postgres') await tx.query(ROOM_TO_SORT);
   return fn(tx);
 });
 
 /** `rollups: false` takes every aggregate from the awards themselves (to check the rollups against). */
-export function aggregatesRepository(server: Db, opts: { rollups?: boolean } = {}) {
-  const db = withRoomToSort(server);
+export function aggregatesRepository(given: Db, opts: { rollups?: boolean } = {}) {
+  const server = given.withSettings(ROOM_TO_SORT);
+  const db: Queryable = server;
   // The organisation's count per learner streams from awards_learner in learner order; the planner,
   // seeing a quarter of a million learners, hashes them instead, at about 1.7 times the time (at 1M
   // awards). A course's few thousand awards are better found by course and hashed: left to it.
-  const learnerOrder = withRoomToSort(server, '; set local enable_hashagg = off');
+  const learnerOrder = withLocalSettings(server, 'set local enable_hashagg = off');
   const rollup = opts.rollups === false ? null : rollupRepository(db);
   // one snapshot per answer: the chains, the learners with an expired award and their recount must agree
   const useChains = (f: AwardFilter) => opts.rollups !== false && fromChains(f);

@@ -31,16 +31,18 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<Db & { dump(
     },
   });
   const base = wrap(pg);
-  return {
+  const db: Db & { dump(): Promise<Blob> } = {
     kind: 'pglite',
     query: base.query,
     async exec(sql) {
       await pg.exec(sql);
     },
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    withSettings: () => db,
     async close() {
       if (!pg.closed) await pg.close();
     },
     dump: () => pg.dumpDataDir('none'),
   };
+  return db;
 }

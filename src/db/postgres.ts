@@ -25,13 +25,38 @@ const typeParsers: pg.CustomTypesConfig = {
  */
 const IDLE_CONNECTION_MS = 10 * 60_000;
 
+/** A setting's name and plain value, as the server's startup options take them (no quoting needed). */
+const SETTING = /^[a-z_.]+$/;
+const PLAIN_VALUE = /^[\w.]+$/;
+
 export async function openPostgres(connectionString: string, max = 10): Promise<Db> {
-  const pool = new pg.Pool({ connectionString, max, types: typeParsers, idleTimeoutMillis: IDLE_CONNECTION_MS });
-  // An idle client dropped by the server (restart, timeout) is removed from the pool and the next
-  // query connects anew; without a listener the error would end the process.
-  pool.on('error', () => undefined);
+  const newPool = (options?: string) => {
+    const pool = new pg.Pool({ connectionString, max, types: typeParsers, idleTimeoutMillis: IDLE_CONNECTION_MS, ...(options ? { options } : {}) });
+    // An idle client dropped by the server (restart, timeout) is removed from the pool and the next
+    // query connects anew; without a listener the error would end the process.
+    pool.on('error', () => undefined);
+    return pool;
+  };
+  const pool = newPool();
   // Fail at start, with the server's own message, rather than on the first request.
   await pool.query('select 1');
+  // Pools whose connections start with settings (withSettings), one per set of settings.
+  const tuned = new Map<string, Db>();
+  const main = dbOf(pool, (settings) => {
+    const options = Object.entries(settings).map(([name, value]) => {
+      if (!SETTING.test(name) || !PLAIN_VALUE.test(value)) throw new Error(`not a plain setting: ${name} = ${value}`);
+      return `-c ${name}=${value}`;
+    }).join(' ');
+    let db = tuned.get(options);
+    if (!db) tuned.set(options, (db = dbOf(newPool(options), () => { throw new Error('settings are given to the main pool'); })));
+    return db;
+  }, async () => {
+    await Promise.all([...tuned.values()].map((db) => db.close()));
+  });
+  return main;
+}
+
+function dbOf(pool: pg.Pool, withSettings: Db['withSettings'], closeOthers: () => Promise<void> = async () => undefined): Db {
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []) {
       const res = await c.query(sql, params as unknown[]);
@@ -59,6 +84,10 @@ export async function openPostgres(connectionString: string, max = 10): Promise<
         client.release();
       }
     },
-    close: () => pool.end(),
+    withSettings,
+    async close() {
+      await closeOthers();
+      await pool.end();
+    },
   };
 }

@@ -12,5 +12,12 @@ export interface Db extends Queryable {
   /** Runs several statements at once (migrations). */
   exec(sql: string): Promise<void>;
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * This database with run-time settings (names and plain values) on every statement. On a
+   * PostgreSQL server, connections of a pool of their own start with them, so that a statement
+   * needs no transaction around it to set them (four round trips instead of one); PGlite runs in
+   * this process and is given back as it is.
+   */
+  withSettings(settings: Readonly<Record<string, string>>): Db;
   close(): Promise<void>;
 }

@@ -190,3 +190,21 @@ describe('transaction()', () => {
     expect(await count(next)).toBe(1);
   });
 });
+
+describe('withSettings()', () => {
+  it('runs every statement with the settings on PostgreSQL (the main pool keeps its own), and is the database itself on PGlite', async () => {
+    const tuned = db.withSettings({ work_mem: '48MB', jit: 'off' });
+    const show = async (on: Db, name: string) => (await on.query<Record<string, string>>(`show ${name}`))[0]![name];
+    if (db.kind === 'postgres') {
+      // several statements side by side: each on a connection that started with them
+      expect(await Promise.all(Array.from({ length: 6 }, () => show(tuned, 'work_mem')))).toEqual(Array(6).fill('48MB'));
+      expect(await tuned.transaction((tx) => tx.query<{ jit: string }>('show jit'))).toEqual([{ jit: 'off' }]);
+      expect(await show(db, 'work_mem')).not.toBe('48MB');
+      // the same settings, the same pool
+      expect(db.withSettings({ work_mem: '48MB', jit: 'off' })).toBe(tuned);
+      expect(() => db.withSettings({ work_mem: "48MB' -c fsync=off" })).toThrow(/not a plain setting/);
+    } else {
+      expect(tuned).toBe(db);
+    }
+  });
+});

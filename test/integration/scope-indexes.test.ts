@@ -65,6 +65,7 @@ async function queriesOf(run: (agg: ReturnType<typeof aggregatesRepository>) => 
     },
     exec: async () => undefined,
     transaction: async (fn) => fn(capture),
+    withSettings: () => capture,
     close: async () => undefined,
   };
   await run(aggregatesRepository(capture)).catch(() => undefined); // its post-processing may stumble on no rows: only the SQL is wanted
