@@ -4,7 +4,7 @@ import type { Clock } from '../shared/index.js';
 import { createIssuerDocuments } from './issuer-documents.js';
 import { createJwtSignPool } from './jwt-sign-pool.js';
 import { createSigningKeyStore } from './keys.js';
-import { achievement, buildCredential, urls, type BadgeInfo, type CredentialInput, type IssuerInfo, type SharedCredentialInput } from './ob3.js';
+import { achievement, urls, type BadgeInfo, type IssuerInfo, type SharedCredentialInput } from './ob3.js';
 import { createSigners } from './signers.js';
 import { createStatusLists } from './status-lists.js';
 import { createVerifier } from './verify.js';
@@ -37,8 +37,7 @@ export function createCredentials(deps: { db: Db; publicUrl: string; secretKey: 
     close: async () => {
       await Promise.all([pool.close(), backgroundPool.close()]);
     },
-    build: (input: Omit<CredentialInput, 'publicUrl'>) => buildCredential({ ...input, publicUrl: deps.publicUrl }),
-    /** What the credentials of a badge's awards share, as kept for the awards waiting to be signed (only the fields a credential shows). */
+    /** What the credentials of a badge's awards share, only the fields a credential shows (kept once for the awards waiting to be signed). */
     sharedInput: (issuer: IssuerInfo, badge: BadgeInfo): SharedCredentialInput => ({
       publicUrl: deps.publicUrl,
       issuer: { tenantId: issuer.tenantId, name: issuer.name, url: issuer.url, email: issuer.email },
