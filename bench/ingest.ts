@@ -29,7 +29,7 @@ async function postFromChild(o: ClientOptions): Promise<number> {
   return r.seconds;
 }
 
-export async function benchIngest(built: BuiltApp, db: Db, opts: { completions: number; concurrency: number }): Promise<BenchResult[]> {
+export async function benchIngest(built: BuiltApp, db: Db, opts: { completions: number; concurrency: number; databaseUrl: string }): Promise<BenchResult[]> {
   const modules = 5;
   const w = await benchWorld(built, db, 'Ingest Bench University', modules);
   const batches = Math.max(1, Math.ceil(opts.completions / BATCH));
@@ -47,7 +47,7 @@ export async function benchIngest(built: BuiltApp, db: Db, opts: { completions: 
     if (res.status !== 200) throw new Error(`completions answered ${res.status}: ${await res.text()}`);
     const rss = sampleRss();
     // `concurrency` clients post batches side by side (a pipeline with several connections).
-    const cpu = cpuMeter({ localPostgres: isLocalPostgres(db.kind) });
+    const cpu = cpuMeter({ localPostgres: isLocalPostgres(db.kind, opts.databaseUrl) });
     const apiSeconds = await postFromChild({ ...clients, concurrency: opts.concurrency, expect: 'awarded' });
     const cpuUsed = cpu.stop();
     let start = performance.now();

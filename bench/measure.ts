@@ -105,7 +105,7 @@ function postgresCpuSeconds(): number | null {
 }
 
 /** Whether the database is a PostgreSQL server on this machine (its processes' CPU can be read). */
-export const isLocalPostgres = (kind: string, url = process.env.DATABASE_URL ?? ''): boolean =>
+export const isLocalPostgres = (kind: string, url: string): boolean =>
   kind === 'postgres' && /@(127\.0\.0\.1|localhost|\[::1\])(:|\/)/.test(url);
 
 /**

@@ -24,7 +24,7 @@ const env = (name: string, fallback: number) => {
 
 const all: Record<string, (built: BuiltApp, db: Db) => Promise<BenchResult[]>> = {
   issuance: (b, db) => benchIssuance(b, db, { awards: env('BENCH_AWARDS', 2000), diAwards: env('BENCH_DI_AWARDS', 100) }),
-  ingest: (b, db) => benchIngest(b, db, { completions: env('BENCH_COMPLETIONS', 10_000), concurrency: env('BENCH_INGEST_CLIENTS', 2) }),
+  ingest: (b, db) => benchIngest(b, db, { completions: env('BENCH_COMPLETIONS', 10_000), concurrency: env('BENCH_INGEST_CLIENTS', 2), databaseUrl: process.env.DATABASE_URL ?? '' }),
   views: (b, db) => benchViews(b, db, { seconds: env('BENCH_VIEW_SECONDS', 10), connections: env('BENCH_VIEW_CONNECTIONS', 30) }),
   analytics: (b, db) => benchAnalytics(b, db, {
     learners: env('BENCH_LEARNERS', 2_000), courses: env('BENCH_COURSES', 10), modules: env('BENCH_MODULES', 5), days: env('BENCH_DAYS', 180), runs: env('BENCH_ANALYTICS_RUNS', 20),

@@ -110,7 +110,7 @@ function badgeScope(f: AwardFilter, p: Params): string {
  * awards). PGlite runs in this process, where the memory would count against ours: its settings stay.
  */
 const ROOM_TO_SORT = { work_mem: '64MB', jit: 'off', max_parallel_workers_per_gather: '0' };
-/** These settings, and others for one transaction. */
+/** More settings for single statements, in a transaction around each (beside the connections' own). */
 const withLocalSettings = (db: Db, settings: string): Queryable => (db.kind !== 'postgres' ? db : {
   query: (sql, params) => db.transaction(async (tx) => {
     await tx.query(settings);

@@ -3,7 +3,7 @@
 // transaction: awards with their VC-JWTs (or, for the signing queue, what their credentials are
 // built from) and their `awarded` events, with one multi-row statement each, so the cost per award
 // is little more than its signature. A tenant's batches are written side by side.
-import { buildCredential, recipientIdentity, type Credentials, type SharedCredentialInput } from '../credentials/index.js';
+import { buildCredential, jwtClaimsOf, recipientIdentity, type Credentials, type SharedCredentialInput } from '../credentials/index.js';
 import { retryingDeadlocks, type Db } from '../db/index.js';
 import { NotFoundError, type Clock, newId, newToken, sha256Hex } from '../shared/index.js';
 import type { Notifier } from './notifications.js';
@@ -18,13 +18,13 @@ export interface IssueRequest {
 }
 
 const SIGN_CHUNK = 100;
+const BUSY_GRACE_MS = 50;
 
 /** A UUID named by a hash of the content (the same inputs, the same row of credential_inputs). */
 const contentId = (tenantId: string, body: unknown): string => {
   const h = sha256Hex(JSON.stringify([tenantId, body]));
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
-const BUSY_GRACE_MS = 50;
 
 /**
  * `inline`: the VC-JWTs are signed before the call returns (a learner's launch, a manual award).
@@ -135,7 +135,7 @@ export function createIssuance(deps: { db: Db; credentials: Credentials; clock: 
         const chunk = rows.slice(start, start + chunkSize);
         let tokensOfChunk = signedChunks.get(start) ?? null;
         if (signing === 'inline' && !tokensOfChunk) {
-          const claims = chunk.map((r) => deps.credentials.signers.jwtClaims(buildCredential({ ...r.shared.body, ...r.award })));
+          const claims = chunk.map((r) => jwtClaimsOf(buildCredential({ ...r.shared.body, ...r.award })));
           signedChunks.set(start, (tokensOfChunk = await deps.credentials.signers.signJwtMany(claims, signingKey!)));
         }
         const newAwards = chunk.map((r, i): NewAward => ({

@@ -12,8 +12,6 @@ import type { JwtSignPool } from './jwt-sign-pool.js';
 import type { ActiveKey, SigningKeyStore } from './keys.js';
 import { jwtClaimsOf, urls, type BuiltCredential } from './ob3.js';
 
-type Credential = BuiltCredential;
-
 export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerDocuments; publicUrl: string; pool: JwtSignPool; backgroundPool?: JwtSignPool }) {
   const u = urls(deps.publicUrl);
   const documentLoader = createDocumentLoader((url) => deps.issuerDocs.resolve(url));
@@ -41,18 +39,15 @@ export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerD
     /** Threads that sign VC-JWTs in bulk. */
     poolSize: deps.pool.size,
 
-    /** The VC-JWT payload: the credential, with iss, jti, nbf, sub (and exp) mirrored as claims. */
-    jwtClaims: (credential: Credential) => jwtClaimsOf(credential),
-
     /** VC-JWT of one credential, on this thread. */
-    async signJwt(tenantId: string, credential: Credential, signingKey?: ActiveKey): Promise<string> {
+    async signJwt(tenantId: string, credential: BuiltCredential, signingKey?: ActiveKey): Promise<string> {
       const { key, privateKey } = signingKey ?? (await deps.keys.activeKey(tenantId, 'RS256'));
       // Header: alg, typ and kid only — the spec allows no other fields.
       return jwt.sign(jwtClaimsOf(credential), privateKey, { algorithm: 'RS256', keyid: u.key(key.kid), noTimestamp: true });
     },
 
     /**
-     * VC-JWTs of many payloads (from jwtClaims) on a worker pool, every core at once; same order.
+     * VC-JWTs of many payloads (from jwtClaimsOf) on a worker pool, every core at once; same order.
      * `background`: on the pool of the lowest priority (the signing queue), which takes only what
      * requests and the database leave; otherwise on the one a waiting request uses.
      */
@@ -64,7 +59,7 @@ export function createSigners(deps: { keys: SigningKeyStore; issuerDocs: IssuerD
     },
 
     /** Embedded Data Integrity proof; the official schema wants `proof` as an array. */
-    async signDataIntegrity(tenantId: string, credential: Credential): Promise<Record<string, unknown>> {
+    async signDataIntegrity(tenantId: string, credential: BuiltCredential): Promise<Record<string, unknown>> {
       const { signer } = await edSigner(tenantId);
       const suite = new DataIntegrityProof({ signer, cryptosuite });
       const signed = await vc.issue({ credential: structuredClone(credential), suite, documentLoader });
