@@ -122,10 +122,7 @@ const withLocalSettings = (db: Db, settings: string): Queryable => (db.kind !== 
  * Several statements on one snapshot (repeatable read): the claim percentiles read a histogram,
  * then the awards of the buckets it points at, and the two must agree.
  */
-const inSnapshot = <T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> => db.transaction(async (tx) => {
-  await tx.query('set transaction isolation level repeatable read');
-  return fn(tx);
-});
+const inSnapshot = <T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> => db.transaction(fn, { repeatableRead: true });
 
 /** `rollups: false` takes every aggregate from the awards themselves (to check the rollups against). */
 export function aggregatesRepository(given: Db, opts: { rollups?: boolean } = {}) {

@@ -37,7 +37,10 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<Db & { dump(
     async exec(sql) {
       await pg.exec(sql);
     },
-    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn, opts) => pg.transaction(async (tx) => {
+      if (opts?.repeatableRead) await tx.query('set transaction isolation level repeatable read');
+      return fn(wrap(tx));
+    }),
     withSettings: () => db,
     async close() {
       if (!pg.closed) await pg.close();

@@ -70,10 +70,11 @@ function dbOf(pool: pg.Pool, withSettings: Db['withSettings'], closeOthers: () =
     async exec(sql) {
       await pool.query(sql);
     },
-    async transaction(fn) {
+    async transaction(fn, opts) {
       const client = await pool.connect();
       try {
-        await client.query('begin');
+        // the isolation level with the begin: one round trip, not two
+        await client.query(opts?.repeatableRead ? 'begin isolation level repeatable read' : 'begin');
         const out = await fn(wrap(client));
         await client.query('commit');
         return out;

@@ -7,11 +7,14 @@ export interface Queryable {
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
+export interface TransactionOptions { repeatableRead?: boolean }
+
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs several statements at once (migrations). */
   exec(sql: string): Promise<void>;
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** `repeatableRead`: every statement of it sees one snapshot, taken by its first. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /**
    * This database with run-time settings (names and plain values) on every statement. On a
    * PostgreSQL server, connections of a pool of their own start with them, so that a statement

@@ -162,6 +162,23 @@ describe('transaction()', () => {
     expect(await count(id)).toBe(1);
   });
 
+  it('runs at read committed unless asked, and on one snapshot from its first statement when asked for repeatable read', async () => {
+    const level = (tx: { query: Db['query'] }) => tx.query<{ transaction_isolation: string }>('show transaction_isolation');
+    expect(await db.transaction(level)).toEqual([{ transaction_isolation: 'read committed' }]);
+    expect(await db.transaction(level, { repeatableRead: true })).toEqual([{ transaction_isolation: 'repeatable read' }]);
+    if (db.kind !== 'postgres') return; // PGlite has one connection: no other transaction can commit meanwhile
+    const id = randomUUID();
+    const seen = await db.transaction(async (tx) => {
+      const before = await tx.query('select 1 from tenants where tenant_id = $1', [id]);
+      // committed by another connection after this snapshot was taken
+      await db.query('insert into tenants (tenant_id, name) values ($1, $2)', [id, 'Later']);
+      const after = await tx.query('select 1 from tenants where tenant_id = $1', [id]);
+      return [before.length, after.length];
+    }, { repeatableRead: true });
+    expect(seen).toEqual([0, 0]);
+    expect(await count(id)).toBe(1);
+  });
+
   it('rolls back when the callback throws, and rethrows the error', async () => {
     const id = randomUUID();
     const boom = new Error('boom');
