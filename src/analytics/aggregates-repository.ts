@@ -187,20 +187,25 @@ export function aggregatesRepository(given: Db, opts: { rollups?: boolean } = {}
   }
 
   /**
-   * The organisation's answer from the learner chains, on one snapshot: the chains' counts of all
-   * learners, then of those with an award expired by now (alive in their chains, not in the
+   * The organisation's answer from the learner chains: when no learner has an award expired by now,
+   * their counts alone (`unlessExpired`, one statement); otherwise, on one snapshot, the chains'
+   * counts of all learners, then of those with an expired award (alive in their chains, not in the
    * answer) and their recount from the awards, for `combine` to swap in; past RECOUNT_AT_MOST such
    * learners, the per-award answer alone.
    */
-  const chainAnswer = <C, T>(f: AwardFilter, byChains: (chains: ChainRepository, learners?: readonly string[]) => Promise<C>,
-    perAward: (q: Queryable, learners?: readonly string[]) => Promise<T>, combine: (all: C, recount: { theirs: C; exact: T } | null) => T): Promise<T> =>
-    inSnapshot(server, async (q) => {
+  const chainAnswer = async <C, T>(f: AwardFilter, unlessExpired: (chains: ChainRepository) => Promise<C | null>,
+    byChains: (chains: ChainRepository, learners?: readonly string[]) => Promise<C>, perAward: (q: Queryable, learners?: readonly string[]) => Promise<T>,
+    combine: (all: C, recount: { theirs: C; exact: T } | null) => T): Promise<T> => {
+    const alone = await unlessExpired(chainRepository(server));
+    if (alone !== null) return combine(alone, null);
+    return inSnapshot(server, async (q) => {
       const chains = chainRepository(q);
       const expired = await chains.expiredLearners(f);
       if (expired.length > RECOUNT_AT_MOST) return perAward(q);
       const all = await byChains(chains);
       return combine(all, expired.length ? { theirs: await byChains(chains, expired), exact: await perAward(q, expired) } : null);
     });
+  };
 
   return {
     /**
@@ -251,7 +256,8 @@ export function aggregatesRepository(given: Db, opts: { rollups?: boolean } = {}
      */
     async earners(f: AwardFilter, windows: readonly Window[]): Promise<EarnersRow[]> {
       if (!useChains(f)) return perAwardEarners(f, windows);
-      return chainAnswer(f, (chains, learners) => chains.units(f, windows, learners), (q, learners) => perAwardEarners(f, windows, learners, q),
+      return chainAnswer(f, (chains) => chains.unitsUnlessExpired(f, windows), (chains, learners) => chains.units(f, windows, learners),
+        (q, learners) => perAwardEarners(f, windows, learners, q),
         (units, recount) => windows.map((w, i) => {
           const all = earnersOf(units.filter((u) => u.w === i));
           const mine = earnersOf(recount?.theirs.filter((u) => u.w === i) ?? []);
@@ -272,7 +278,8 @@ export function aggregatesRepository(given: Db, opts: { rollups?: boolean } = {}
      */
     async pathways(f: AwardFilter, range: { from: Date; to: Date }): Promise<{ steps: PathwayRow[]; earners: PathwayEarnersRow[] }> {
       if (!useChains(f)) return perAwardPathways(f, range);
-      return chainAnswer(f, (chains, learners) => chains.pathwayRows(f, range, learners), (q, learners) => perAwardPathways(f, range, learners, q), (rows, recount) => {
+      return chainAnswer(f, (chains) => chains.pathwayRowsUnlessExpired(f, range), (chains, learners) => chains.pathwayRows(f, range, learners),
+        (q, learners) => perAwardPathways(f, range, learners, q), (rows, recount) => {
         const steps = new Map<string, PathwayRow>();
         const earners = new Map<string, PathwayEarnersRow>();
         const addEarners = (pathway: string, n: number, repeaters: number) => {

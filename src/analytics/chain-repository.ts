@@ -186,32 +186,66 @@ function rowsOfUnits(units: readonly PathwayUnitsRow[]): PathwayLinkRow[] {
   return [...own.filter((r) => r.n !== 0 || r.firsts !== 0 || r.seconds !== 0), ...next];
 }
 
+type UnitsRow = { w: number; kind: ChainKind; all_n: number; inside_n: number };
+const unitsOf = (rows: readonly UnitsRow[]): ChainUnits[] => rows.map((r) => ({ w: r.w, kind: r.kind, all: r.all_n, inside: r.inside_n }));
+
+/** An award (of a learner not a test account) not revoked and expired by now, with the tenant and now as parameters $t and $n. */
+const expiredAward = (t: number, n: number) => `tenant_id = $${t} and revoked_at is null and valid_until is not null and valid_until <= $${n}::timestamptz and not is_test`;
+
+interface Unexpired { any_expired: boolean; row_of_query: boolean | null }
+
+/**
+ * A query's rows with, on each, whether a learner has an expired award (and a row of nulls but that
+ * when it has none): one statement, so that the rows and the check see one snapshot and need no
+ * transaction around them (three round trips fewer), and the rows are only read when none has.
+ */
+function unlessExpiredQuery(f: AwardFilter, [sql, values]: [string, unknown[]]): [string, unknown[]] {
+  const [t, n] = [values.length + 1, values.length + 2];
+  return [`select e.any_expired, q.* from (select exists (select 1 from awards where ${expiredAward(t, n)}) as any_expired) e
+    left join (select true as row_of_query, rows.* from (${sql}) rows) q on not e.any_expired`, [...values, f.tenantId, f.now]];
+}
+
+/** The rows of an unlessExpiredQuery, or null if a learner has an expired award. */
+const unlessExpired = <R extends Unexpired>(rows: readonly R[]): R[] | null => (rows[0]!.any_expired ? null : rows.filter((r) => r.row_of_query));
+
 export function chainRepository(db: Queryable) {
+  /** The SQL of units(). */
+  async function unitsQuery(f: AwardFilter, windows: readonly Window[], learners?: readonly string[]): Promise<[string, unknown[]]> {
+    const p = new Params();
+    const perWindow = windows.map((w, i) => windowParts(f, w, i, p, learners));
+    const days = perWindow.flatMap((x) => (x.days ? [x.days] : []));
+    // the history's first day decides which windows read all time less what lies outside them
+    const [history] = days.length ? await db.query<{ first: number | null }>(`select min(day) - date '1970-01-01' as first from learner_chain_days
+      where tenant_id = $1 and not is_test and kind = 'live1'`, [f.tenantId]) : [];
+    const today = Math.floor(f.now.getTime() / DAY);
+    const asTotals = days.filter((d) => typeof history?.first === 'number' && readsLessAsChainTotals(d, history.first, today));
+    const direct = days.filter((d) => !asTotals.includes(d));
+    const parts = [...perWindow.flatMap((x) => x.parts), ...asTotals.flatMap((d) => chainTotalsParts(f, d, p)), ...(direct.length ? [chainDaysPart(f, direct, p)] : [])];
+    return [`select w, kind, sum(all_n)::int as all_n, sum(inside_n)::int as inside_n from (${parts.join('\n union all ')}) parts group by 1, 2`, p.values];
+  }
+
+  /** The SQL of pathwayRows() of all learners. */
+  async function pathwayUnitsQuery(f: AwardFilter, range: { from: Date; to: Date }): Promise<[string, unknown[]]> {
+    const [first] = await db.query<{ month: string | null }>(`select to_char(min(month), 'YYYY-MM-DD') as month from pathway_link_months
+      where tenant_id = $1 and not is_test`, [f.tenantId]);
+    return monthParts(f, range, first?.month ? Date.parse(first.month) : null);
+  }
+
   return {
     /** The units of each window, of the learners given (from award_links alone), or of all. */
     async units(f: AwardFilter, windows: readonly Window[], learners?: readonly string[]): Promise<ChainUnits[]> {
-      const p = new Params();
-      const perWindow = windows.map((w, i) => windowParts(f, w, i, p, learners));
-      const days = perWindow.flatMap((x) => (x.days ? [x.days] : []));
-      // the history's first day decides which windows read all time less what lies outside them
-      const [history] = days.length ? await db.query<{ first: number | null }>(`select min(day) - date '1970-01-01' as first from learner_chain_days
-        where tenant_id = $1 and not is_test and kind = 'live1'`, [f.tenantId]) : [];
-      const today = Math.floor(f.now.getTime() / DAY);
-      const asTotals = days.filter((d) => typeof history?.first === 'number' && readsLessAsChainTotals(d, history.first, today));
-      const direct = days.filter((d) => !asTotals.includes(d));
-      const parts = [...perWindow.flatMap((x) => x.parts), ...asTotals.flatMap((d) => chainTotalsParts(f, d, p)), ...(direct.length ? [chainDaysPart(f, direct, p)] : [])];
-      const rows = await db.query<{ w: number; kind: ChainKind; all_n: number; inside_n: number }>(`select w, kind, sum(all_n)::int as all_n, sum(inside_n)::int as inside_n
-        from (${parts.join('\n union all ')}) parts group by 1, 2`, p.values);
-      return rows.map((r) => ({ w: r.w, kind: r.kind, all: r.all_n, inside: r.inside_n }));
+      return unitsOf(await db.query<UnitsRow>(...await unitsQuery(f, windows, learners)));
+    },
+
+    /** units() of all learners, in one statement with the check that none has an expired award (null: one has). */
+    async unitsUnlessExpired(f: AwardFilter, windows: readonly Window[]): Promise<ChainUnits[] | null> {
+      const rows = unlessExpired(await db.query<UnitsRow & Unexpired>(...unlessExpiredQuery(f, await unitsQuery(f, windows))));
+      return rows && unitsOf(rows);
     },
 
     /** The range's pathway awards (of the learners given, or all), per step and step before. */
     async pathwayRows(f: AwardFilter, range: { from: Date; to: Date }, learners?: readonly string[]): Promise<PathwayLinkRow[]> {
-      if (!learners) {
-        const [first] = await db.query<{ month: string | null }>(`select to_char(min(month), 'YYYY-MM-DD') as month from pathway_link_months
-          where tenant_id = $1 and not is_test`, [f.tenantId]);
-        return rowsOfUnits(await db.query<PathwayUnitsRow>(...monthParts(f, range, first?.month ? Date.parse(first.month) : null)));
-      }
+      if (!learners) return rowsOfUnits(await db.query<PathwayUnitsRow>(...await pathwayUnitsQuery(f, range)));
       const p = new Params();
       const from = p.add(range.from, '::timestamptz');
       const where = [`k.tenant_id = ${p.add(f.tenantId)}`, 'not k.is_test', 'k.pathway is not null', `k.awarded_at >= ${from}`, `k.awarded_at <= ${p.add(range.to, '::timestamptz')}`,
@@ -222,10 +256,15 @@ export function chainRepository(db: Queryable) {
         from award_links k where ${where.join(' and ')} group by 1, 2, 3`, p.values);
     },
 
+    /** pathwayRows() of all learners, in one statement with the check that none has an expired award (null: one has). */
+    async pathwayRowsUnlessExpired(f: AwardFilter, range: { from: Date; to: Date }): Promise<PathwayLinkRow[] | null> {
+      const rows = unlessExpired(await db.query<PathwayUnitsRow & Unexpired>(...unlessExpiredQuery(f, await pathwayUnitsQuery(f, range))));
+      return rows && rowsOfUnits(rows);
+    },
+
     /** The learners (not test accounts) with an award that is not revoked and has expired by now: live in their chains, not in the panel. */
     async expiredLearners(f: AwardFilter): Promise<string[]> {
-      const rows = await db.query<{ user_id: string }>(`select distinct user_id from awards
-        where tenant_id = $1 and revoked_at is null and valid_until is not null and valid_until <= $2::timestamptz and not is_test`, [f.tenantId, f.now]);
+      const rows = await db.query<{ user_id: string }>(`select distinct user_id from awards where ${expiredAward(1, 2)}`, [f.tenantId, f.now]);
       return rows.map((r) => r.user_id);
     },
   };
