@@ -119,8 +119,8 @@ const withLocalSettings = (db: Db, settings: string): Queryable => (db.kind !== 
 });
 
 /**
- * Several statements on one snapshot (repeatable read): the claim percentiles read a histogram,
- * then the awards of the buckets it points at, and the two must agree.
+ * Several statements on one snapshot (repeatable read): the learners with an expired award, the
+ * chains' counts and the recount of those learners must agree.
  */
 const inSnapshot = <T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> => db.transaction(fn, { repeatableRead: true });
 
@@ -240,7 +240,7 @@ export function aggregatesRepository(given: Db, opts: { rollups?: boolean } = {}
      */
     async percentiles(f: AwardFilter, windows: readonly Window[]): Promise<Array<{ name: string; median_hours: number | null; p90_hours: number | null }>> {
       // the organisation's from the claim-time histogram (claim-percentiles.ts)
-      if (rollup && !f.status && !f.courseId && !f.badgeId) return inSnapshot(server, (q) => orgClaimPercentiles(q, f, windows));
+      if (rollup && !f.status && !f.courseId && !f.badgeId) return orgClaimPercentiles(db, f, windows);
       const p = new Params();
       const cte = scopedAwards(f, p, { stats: false });
       const columns = windows.map((w, i) => `percentile_cont(array[0.5, 0.9]::float8[]) within group (order by hours) filter (where ${inWindow(w, p)}) as w${i}`);
