@@ -4,6 +4,7 @@
 import type { Db, Queryable } from '../db/index.js';
 import { chainRepository, earnersOf, type ChainRepository } from './chain-repository.js';
 import { orgClaimPercentiles } from './claim-percentiles.js';
+import { historyFirsts } from './history-firsts.js';
 import { rollupRepository } from './rollup-repository.js';
 import { COUNTS, Params, scopedAwards, type AwardFilter, type CountsRow } from './scoped-awards.js';
 import { inWindow, maskOf, type BreakdownRow, type BucketsRow, type Window } from './windows.js';
@@ -133,6 +134,8 @@ export function aggregatesRepository(given: Db, opts: { rollups?: boolean } = {}
   // awards). A course's few thousand awards are better found by course and hashed: left to it.
   const learnerOrder = withLocalSettings(server, 'set local enable_hashagg = off');
   const rollup = opts.rollups === false ? null : rollupRepository(db);
+  // where each tenant's history starts, which only picks the cheaper of two exact reads: kept a minute
+  const firsts = historyFirsts(db);
   // one snapshot per answer: the chains, the learners with an expired award and their recount must agree
   const useChains = (f: AwardFilter) => opts.rollups !== false && fromChains(f);
 
@@ -215,7 +218,7 @@ export function aggregatesRepository(given: Db, opts: { rollups?: boolean } = {}
     async breakdowns(f: AwardFilter, windows: readonly Window[], weekly: boolean) {
       // the organisation's totals come apart from its groups (grouped 0): those of the first window only
       const org = rollup && !f.status && !f.courseId && !f.badgeId;
-      const rows = org ? (await Promise.all([rollup.orgTotalRows(f, windows, weekly), rollup.orgGroupRows(f, windows[0]!)])).flat()
+      const rows = org ? (await Promise.all([rollup.orgTotalRows(f, windows, weekly), firsts(f.tenantId).then((h) => rollup.orgGroupRows(f, windows[0]!, h.day))])).flat()
         : rollup && !f.status ? await rollup.breakdownRows(f, windows, weekly) : await perAwardBreakdownRows(db, f, windows, weekly);
       const totals = rows.filter((r) => r.grouped === (org ? 0 : 1));
       const inRange = rows.filter((r) => r.mask & 1);
@@ -256,7 +259,8 @@ export function aggregatesRepository(given: Db, opts: { rollups?: boolean } = {}
      */
     async earners(f: AwardFilter, windows: readonly Window[]): Promise<EarnersRow[]> {
       if (!useChains(f)) return perAwardEarners(f, windows);
-      return chainAnswer(f, (chains) => chains.unitsUnlessExpired(f, windows), (chains, learners) => chains.units(f, windows, learners),
+      const { chainDay } = await firsts(f.tenantId);
+      return chainAnswer(f, (chains) => chains.unitsUnlessExpired(f, windows, chainDay), (chains, learners) => chains.units(f, windows, chainDay, learners),
         (q, learners) => perAwardEarners(f, windows, learners, q),
         (units, recount) => windows.map((w, i) => {
           const all = earnersOf(units.filter((u) => u.w === i));
@@ -278,7 +282,8 @@ export function aggregatesRepository(given: Db, opts: { rollups?: boolean } = {}
      */
     async pathways(f: AwardFilter, range: { from: Date; to: Date }): Promise<{ steps: PathwayRow[]; earners: PathwayEarnersRow[] }> {
       if (!useChains(f)) return perAwardPathways(f, range);
-      return chainAnswer(f, (chains) => chains.pathwayRowsUnlessExpired(f, range), (chains, learners) => chains.pathwayRows(f, range, learners),
+      const { pathwayMonth } = await firsts(f.tenantId);
+      return chainAnswer(f, (chains) => chains.pathwayRowsUnlessExpired(f, range, pathwayMonth), (chains, learners) => chains.pathwayRows(f, range, pathwayMonth, learners),
         (q, learners) => perAwardPathways(f, range, learners, q), (rows, recount) => {
         const steps = new Map<string, PathwayRow>();
         const earners = new Map<string, PathwayEarnersRow>();

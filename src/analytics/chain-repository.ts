@@ -209,43 +209,36 @@ function unlessExpiredQuery(f: AwardFilter, [sql, values]: [string, unknown[]]):
 const unlessExpired = <R extends Unexpired>(rows: readonly R[]): R[] | null => (rows[0]!.any_expired ? null : rows.filter((r) => r.row_of_query));
 
 export function chainRepository(db: Queryable) {
-  /** The SQL of units(). */
-  async function unitsQuery(f: AwardFilter, windows: readonly Window[], learners?: readonly string[]): Promise<[string, unknown[]]> {
+  /** The SQL of units(); `firstDay`, the history's (HistoryFirsts.chainDay), picks the windows read as all time less what lies outside them. */
+  function unitsQuery(f: AwardFilter, windows: readonly Window[], firstDay: number | null, learners?: readonly string[]): [string, unknown[]] {
     const p = new Params();
     const perWindow = windows.map((w, i) => windowParts(f, w, i, p, learners));
     const days = perWindow.flatMap((x) => (x.days ? [x.days] : []));
-    // the history's first day decides which windows read all time less what lies outside them
-    const [history] = days.length ? await db.query<{ first: number | null }>(`select min(day) - date '1970-01-01' as first from learner_chain_days
-      where tenant_id = $1 and not is_test and kind = 'live1'`, [f.tenantId]) : [];
     const today = Math.floor(f.now.getTime() / DAY);
-    const asTotals = days.filter((d) => typeof history?.first === 'number' && readsLessAsChainTotals(d, history.first, today));
+    const asTotals = days.filter((d) => firstDay !== null && readsLessAsChainTotals(d, firstDay, today));
     const direct = days.filter((d) => !asTotals.includes(d));
     const parts = [...perWindow.flatMap((x) => x.parts), ...asTotals.flatMap((d) => chainTotalsParts(f, d, p)), ...(direct.length ? [chainDaysPart(f, direct, p)] : [])];
     return [`select w, kind, sum(all_n)::int as all_n, sum(inside_n)::int as inside_n from (${parts.join('\n union all ')}) parts group by 1, 2`, p.values];
   }
 
-  /** The SQL of pathwayRows() of all learners. */
-  async function pathwayUnitsQuery(f: AwardFilter, range: { from: Date; to: Date }): Promise<[string, unknown[]]> {
-    const [first] = await db.query<{ month: string | null }>(`select to_char(min(month), 'YYYY-MM-DD') as month from pathway_link_months
-      where tenant_id = $1 and not is_test`, [f.tenantId]);
-    return monthParts(f, range, first?.month ? Date.parse(first.month) : null);
-  }
-
   return {
-    /** The units of each window, of the learners given (from award_links alone), or of all. */
-    async units(f: AwardFilter, windows: readonly Window[], learners?: readonly string[]): Promise<ChainUnits[]> {
-      return unitsOf(await db.query<UnitsRow>(...await unitsQuery(f, windows, learners)));
+    /** The units of each window, of the learners given (from award_links alone), or of all; `firstDay` as unitsQuery's. */
+    async units(f: AwardFilter, windows: readonly Window[], firstDay: number | null, learners?: readonly string[]): Promise<ChainUnits[]> {
+      return unitsOf(await db.query<UnitsRow>(...unitsQuery(f, windows, firstDay, learners)));
     },
 
     /** units() of all learners, in one statement with the check that none has an expired award (null: one has). */
-    async unitsUnlessExpired(f: AwardFilter, windows: readonly Window[]): Promise<ChainUnits[] | null> {
-      const rows = unlessExpired(await db.query<UnitsRow & Unexpired>(...unlessExpiredQuery(f, await unitsQuery(f, windows))));
+    async unitsUnlessExpired(f: AwardFilter, windows: readonly Window[], firstDay: number | null): Promise<ChainUnits[] | null> {
+      const rows = unlessExpired(await db.query<UnitsRow & Unexpired>(...unlessExpiredQuery(f, unitsQuery(f, windows, firstDay))));
       return rows && unitsOf(rows);
     },
 
-    /** The range's pathway awards (of the learners given, or all), per step and step before. */
-    async pathwayRows(f: AwardFilter, range: { from: Date; to: Date }, learners?: readonly string[]): Promise<PathwayLinkRow[]> {
-      if (!learners) return rowsOfUnits(await db.query<PathwayUnitsRow>(...await pathwayUnitsQuery(f, range)));
+    /**
+     * The range's pathway awards (of the learners given, or all), per step and step before;
+     * `firstMonth` (HistoryFirsts.pathwayMonth) picks how all learners' are read (monthParts).
+     */
+    async pathwayRows(f: AwardFilter, range: { from: Date; to: Date }, firstMonth: number | null, learners?: readonly string[]): Promise<PathwayLinkRow[]> {
+      if (!learners) return rowsOfUnits(await db.query<PathwayUnitsRow>(...monthParts(f, range, firstMonth === null ? null : firstMonth * DAY)));
       const p = new Params();
       const from = p.add(range.from, '::timestamptz');
       const where = [`k.tenant_id = ${p.add(f.tenantId)}`, 'not k.is_test', 'k.pathway is not null', `k.awarded_at >= ${from}`, `k.awarded_at <= ${p.add(range.to, '::timestamptz')}`,
@@ -257,8 +250,8 @@ export function chainRepository(db: Queryable) {
     },
 
     /** pathwayRows() of all learners, in one statement with the check that none has an expired award (null: one has). */
-    async pathwayRowsUnlessExpired(f: AwardFilter, range: { from: Date; to: Date }): Promise<PathwayLinkRow[] | null> {
-      const rows = unlessExpired(await db.query<PathwayUnitsRow & Unexpired>(...unlessExpiredQuery(f, await pathwayUnitsQuery(f, range))));
+    async pathwayRowsUnlessExpired(f: AwardFilter, range: { from: Date; to: Date }, firstMonth: number | null): Promise<PathwayLinkRow[] | null> {
+      const rows = unlessExpired(await db.query<PathwayUnitsRow & Unexpired>(...unlessExpiredQuery(f, monthParts(f, range, firstMonth === null ? null : firstMonth * DAY))));
       return rows && rowsOfUnits(rows);
     },
 

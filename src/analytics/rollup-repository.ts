@@ -179,18 +179,11 @@ export function rollupRepository(db: Queryable) {
      * its sums per badge × method: award_month_counts for its whole months, award_day_counts for
      * its other whole days (or, where they are most of their month, that month's row less its
      * other days), the awards for its partial days (or their rows less the awards outside); or,
-     * for a range holding most of the history, award_total_counts less what lies outside it
-     * (orgGroupRowsAsTotal).
+     * for a range holding most of the history (which starts on `firstDay`: HistoryFirsts.day),
+     * award_total_counts less what lies outside it (orgGroupRowsAsTotal).
      */
-    async orgGroupRows(f: AwardFilter, range: Window): Promise<BreakdownRow[]> {
-      // a range of fewer whole months needs no first day: the history's start can't make it read less as the totals
-      if (range.from && range.to && ownWholeMonths(range as Bounded) >= MIN_MONTHS_AS_TOTAL) {
-        const q = new Params();
-        const [first] = await db.query<{ day: number }>(`select d.day - date '1970-01-01' as day from tenant_day_counts d
-          where ${tenantScope(f, q)} and d.awarded <> 0 order by d.day limit 1`, q.values);
-        if (!first) return [];
-        if (readsLessAsTotal(range as Bounded, first.day, f.now)) return orgGroupRowsAsTotal(f, range as Bounded);
-      }
+    async orgGroupRows(f: AwardFilter, range: Window, firstDay: number | null): Promise<BreakdownRow[]> {
+      if (range.from && range.to && firstDay !== null && readsLessAsTotal(range as Bounded, firstDay, f.now)) return orgGroupRowsAsTotal(f, range as Bounded);
       const p = new Params();
       const filter = awardReads(range, p, f.now, 'a.awarded_at', DAY_ROWS_COST);
       const cte = scopedAwards(f, p, { awarded: `${filter.plus} or ${filter.minus}` });

@@ -347,6 +347,36 @@ describe('award_day_counts and award_day_channels', () => {
     expect(asTotal).toBeGreaterThan(20);
   });
 
+  it('stays exact when the history starts earlier or later after an answer (where it starts is kept a minute)', async () => {
+    const rolled = createAnalytics({ db, clock: fixedClock(NOW) });
+    const perAward = createAnalytics({ db, clock: fixedClock(NOW), rollups: false });
+    const MONTH = 30 * DAY;
+    let moved = 0;
+    await fc.assert(fc.asyncProperty(arbHistory(2), fc.array(fc.tuple(arbInstant, fc.nat({ max: 8 })), { minLength: 2, maxLength: 2 }), fc.boolean(), fc.nat({ max: 5 }),
+      async ([awards, order, chunks], ends, includeTest, pick) => {
+        const w = await newWorld(db);
+        const ids = await play(db, w, awards, order, chunks);
+        // most of a long history (as all time less the rest), and a range of its own
+        const queries = (): AnalyticsQuery[] => [
+          { scope: 'org', tenantId: w.tenantId, includeTest, from: new Date(BASE - 9 * MONTH), to: NOW },
+          { scope: 'org', tenantId: w.tenantId, includeTest, from: new Date(Math.min(...ends.map(([t, back]) => t.getTime() - back * MONTH))), to: NOW },
+        ];
+        const answerBoth = async () => {
+          for (const q of queries()) expect(await rolled.compute(q)).toEqual(await perAward.compute(q));
+        };
+        await answerBoth();
+        // an award moved eight months back: the history now starts before the start kept
+        const award = ids[pick % ids.length]!;
+        const rows = await db.query('update awards set awarded_at = awarded_at - interval \'240 days\' where id = $1 returning id', [award]);
+        moved += rows.length;
+        await answerBoth();
+        // and gone again: it starts after the start kept
+        await db.query('delete from awards where id = $1', [award]);
+        await answerBoth();
+      }), { numRuns: 25 });
+    expect(moved).toBeGreaterThan(10);
+  });
+
   it('leaves an award a fraction of a millisecond after a window\'s last millisecond out, as the per-award pass does', async () => {
     const w = await newWorld(db);
     const day = (iso: string, micros = 0): GenAward => ({ badge: 0, method: 'lms', isTest: false, awardedAt: new Date(iso), micros });
