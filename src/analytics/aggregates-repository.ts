@@ -5,7 +5,7 @@ import type { Db, Queryable } from '../db/index.js';
 import { chainRepository, earnersOf, type ChainRepository } from './chain-repository.js';
 import { orgClaimPercentiles } from './claim-percentiles.js';
 import { historyFirsts } from './history-firsts.js';
-import { rollupRepository } from './rollup-repository.js';
+import { rollupRepository, type OrgGroupRow } from './rollup-repository.js';
 import { COUNTS, Params, scopedAwards, type AwardFilter, type CountsRow } from './scoped-awards.js';
 import { inWindow, maskOf, type BreakdownRow, type BucketsRow, type Window } from './windows.js';
 
@@ -15,10 +15,11 @@ const DAY = 86_400_000;
 
 export interface WindowRow extends CountsRow, BucketsRow { name: string; median_hours: number | null; p90_hours: number | null }
 export interface EarnersRow { name: string; earners: number; repeaters: number }
-/** A badge's sums in the range, and the methods that awarded it there. */
-export interface BadgeGroupRow extends CountsRow { badge_id: string; module_id: string; course_id: string; methods: string[] }
+/** A badge's sums in the range, and the methods that awarded it there (its module and course are the badge's own). */
+export interface BadgeGroupRow extends CountsRow { badge_id: string; methods: string[] }
 /** A method's sums in the range. */
 export interface MethodGroupRow extends CountsRow { method: string }
+export interface PeriodRow extends BreakdownRow { period: number; start: string }
 export interface PathwayRow { pathway: string; badge_id: string; next_id: string | null; learners: number }
 export interface PathwayEarnersRow { pathway: string; earners: number; repeaters: number }
 
@@ -37,13 +38,27 @@ function perBadgeAndMethod(rows: readonly BreakdownRow[]): { badges: BadgeGroupR
   const methods = new Map<string, MethodGroupRow & BucketsRow>();
   const zero = () => Object.fromEntries(SUMMED.map((k) => [k, 0])) as unknown as CountsRow & BucketsRow;
   for (const r of rows) {
-    const b = badges.get(r.badge_id!) ?? { ...zero(), badge_id: r.badge_id!, module_id: r.module_id!, course_id: r.course_id!, methods: [] };
+    const b = badges.get(r.badge_id!) ?? { ...zero(), badge_id: r.badge_id!, methods: [] };
     badges.set(r.badge_id!, addInto(b, r));
     if (!b.methods.includes(r.method!)) b.methods.push(r.method!);
     methods.set(r.method!, addInto(methods.get(r.method!) ?? { ...zero(), method: r.method! }, r));
   }
   return { badges: [...badges.values()], methods: [...methods.values()] };
 }
+
+/** Per window, the sums of the rows (of window totals) whose mask holds it; median and p90 come apart (percentiles). */
+function windowRowsOf(windows: readonly Window[], totals: readonly BreakdownRow[]): WindowRow[] {
+  return windows.map((w, i) => {
+    const out: WindowRow = { name: w.name, awarded: 0, accepted: 0, accepted_shared: 0, accepted_public: 0, shared_viewed: 0, shares: 0, views: 0, verifications: 0,
+      sent: 0, failed: 0, lt1h: 0, h1to24: 0, d1to7: 0, gt7d: 0, median_hours: null, p90_hours: null };
+    for (const r of totals.filter((x) => (x.mask >> i) & 1)) addInto(out, r);
+    return out;
+  });
+}
+
+/** The periods (grouped 2) of the first window, with their start as a date. */
+const periodRowsOf = (rows: readonly BreakdownRow[]): PeriodRow[] => rows.filter((r): r is BreakdownRow & { period: number } => r.grouped === 2 && (r.mask & 1) === 1)
+  .map((r) => ({ ...r, start: new Date(r.period * DAY).toISOString().slice(0, 10) }));
 
 /**
  * The per-award pass of breakdowns: the awards of the filter, the award_stats join done once, grouped
@@ -59,12 +74,12 @@ function perAwardBreakdownRows(db: Queryable, f: AwardFilter, windows: readonly 
   return db.query<BreakdownRow>(`${cte}, tagged as (
       select scoped.*, ${mask} as mask, case when ${inWindow(windows[0]!, p)} then ${period} end as period from scoped)
     -- grouping(): 1 per badge × method (the window totals are their sums), 2 per period
-    select grouping(badge_id, period) as grouped, mask, badge_id, module_id, course_id, method, period, ${COUNTS},
+    select grouping(badge_id, period) as grouped, mask, badge_id, method, period, ${COUNTS},
       count(*) filter (where hours < 1)::int as lt1h,
       count(*) filter (where hours >= 1 and hours < 24)::int as h1to24,
       count(*) filter (where hours >= 24 and hours <= 168)::int as d1to7,
       count(*) filter (where hours > 168)::int as gt7d
-    from tagged group by grouping sets ((mask, badge_id, module_id, course_id, method), (mask, period))`, p.values);
+    from tagged group by grouping sets ((mask, badge_id, method), (mask, period))`, p.values);
 }
 
 /** Share events per channel and human views per source, of the awards of the range, per award. */
@@ -215,25 +230,19 @@ export function aggregatesRepository(given: Db, opts: { rollups?: boolean } = {}
      * Per window: the counts and time-to-claim buckets of its awards; per badge × method and per
      * period, those of the first window (the range). From the rollups unless a status is filtered.
      */
-    async breakdowns(f: AwardFilter, windows: readonly Window[], weekly: boolean) {
-      // the organisation's totals come apart from its groups (grouped 0): those of the first window only
-      const org = rollup && !f.status && !f.courseId && !f.badgeId;
-      const rows = org ? (await Promise.all([rollup.orgTotalRows(f, windows, weekly), firsts(f.tenantId).then((h) => rollup.orgGroupRows(f, windows[0]!, h.day))])).flat()
-        : rollup && !f.status ? await rollup.breakdownRows(f, windows, weekly) : await perAwardBreakdownRows(db, f, windows, weekly);
-      const totals = rows.filter((r) => r.grouped === (org ? 0 : 1));
-      const inRange = rows.filter((r) => r.mask & 1);
-      return {
-        windows: windows.map((w, i) => {
-          const out: WindowRow = { name: w.name, awarded: 0, accepted: 0, accepted_shared: 0, accepted_public: 0, shared_viewed: 0, shares: 0, views: 0, verifications: 0,
-            sent: 0, failed: 0, lt1h: 0, h1to24: 0, d1to7: 0, gt7d: 0, median_hours: null, p90_hours: null };
-          for (const r of totals.filter((x) => (x.mask >> i) & 1)) addInto(out, r);
-          return out;
-        }),
-        // the organisation's come per badge and per method already (grouped 1 and 3), the others per badge × method
-        ...(org ? { badges: inRange.filter((r): r is BreakdownRow & BadgeGroupRow => r.grouped === 1), methods: inRange.filter((r): r is BreakdownRow & MethodGroupRow => r.grouped === 3) }
-          : perBadgeAndMethod(inRange.filter((r) => r.grouped === 1))),
-        periods: inRange.filter((r): r is BreakdownRow & { period: number } => r.grouped === 2).map((r) => ({ ...r, start: new Date(r.period * DAY).toISOString().slice(0, 10) })),
-      };
+    async breakdowns(f: AwardFilter, windows: readonly Window[], weekly: boolean): Promise<{ windows: WindowRow[]; badges: BadgeGroupRow[]; methods: MethodGroupRow[]; periods: PeriodRow[] }> {
+      // the organisation's totals come apart from its groups, per badge and per method already: those of the first window only
+      if (rollup && !f.status && !f.courseId && !f.badgeId) {
+        const [totals, groups] = await Promise.all([rollup.orgTotalRows(f, windows, weekly), firsts(f.tenantId).then((h) => rollup.orgGroupRows(f, windows[0]!, h.day))]);
+        return {
+          windows: windowRowsOf(windows, totals.filter((r) => r.grouped === 0)),
+          badges: groups.filter((r): r is OrgGroupRow & BadgeGroupRow => r.grouped === 1),
+          methods: groups.filter((r): r is OrgGroupRow & MethodGroupRow => r.grouped === 3),
+          periods: periodRowsOf(totals),
+        };
+      }
+      const rows = rollup && !f.status ? await rollup.breakdownRows(f, windows, weekly) : await perAwardBreakdownRows(db, f, windows, weekly);
+      return { windows: windowRowsOf(windows, rows.filter((r) => r.grouped === 1)), ...perBadgeAndMethod(rows.filter((r) => r.grouped === 1 && r.mask & 1)), periods: periodRowsOf(rows) };
     },
 
     /**

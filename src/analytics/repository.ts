@@ -4,7 +4,7 @@
 import type { Queryable } from '../db/index.js';
 import type { AwardFact } from './metrics.js';
 
-export interface BadgeAttributes { id: string; name: string; moduleId: string; pathway: string | null; hasExpiry: boolean; alignedToSkills: boolean; position: number }
+export interface BadgeAttributes { id: string; name: string; moduleId: string; courseId: string; pathway: string | null; hasExpiry: boolean; alignedToSkills: boolean; position: number }
 
 export interface Scope { tenantId: string; courseId?: string | null; badgeId?: string | null; includeTest: boolean }
 
@@ -42,12 +42,12 @@ export function analyticsRepository(db: Queryable) {
 
     async badges(s: Scope): Promise<BadgeAttributes[]> {
       const params: unknown[] = [s.tenantId];
-      let sql = `select b.id, b.name, b.module_id, b.pathway, b.valid_for_days, jsonb_array_length(b.skills) as skills, m.position
+      let sql = `select b.id, b.name, b.module_id, b.course_id, b.pathway, b.valid_for_days, jsonb_array_length(b.skills) as skills, m.position
         from badges b join modules m on m.id = b.module_id where b.tenant_id = $1`;
       if (s.courseId) { params.push(s.courseId); sql += ` and b.course_id = $${params.length}`; }
       if (s.badgeId) { params.push(s.badgeId); sql += ` and b.id = $${params.length}`; }
-      const rows = await db.query<{ id: string; name: string; module_id: string; pathway: string | null; valid_for_days: number | null; skills: number; position: number }>(sql + ' order by b.name', params);
-      return rows.map((r) => ({ id: r.id, name: r.name, moduleId: r.module_id, pathway: r.pathway, hasExpiry: r.valid_for_days !== null, alignedToSkills: r.skills > 0, position: r.position }));
+      const rows = await db.query<{ id: string; name: string; module_id: string; course_id: string; pathway: string | null; valid_for_days: number | null; skills: number; position: number }>(sql + ' order by b.name', params);
+      return rows.map((r) => ({ id: r.id, name: r.name, moduleId: r.module_id, courseId: r.course_id, pathway: r.pathway, hasExpiry: r.valid_for_days !== null, alignedToSkills: r.skills > 0, position: r.position }));
     },
 
     /** The course a course or badge of this tenant belongs to; null when the tenant has no such thing. */

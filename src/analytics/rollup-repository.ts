@@ -6,10 +6,10 @@
 // and award_month_counts for a range's whole months per badge (and for an edge month it holds most
 // of, less that month's other days), or award_total_counts less the rest of the history.
 import type { Queryable } from '../db/index.js';
-import { Params, scopedAwards, type AwardFilter } from './scoped-awards.js';
+import { Params, scopedAwards, type AwardFilter, type CountsRow } from './scoped-awards.js';
 import {
   awardReads, complementedDays, dailyReads, DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, isoDay, maskOf, monthStartOf, onPartialDays, onWholeDays,
-  outsideWholeMonths, wholeMonthsOf, type BreakdownRow, type Window,
+  outsideWholeMonths, wholeMonthsOf, type BreakdownRow, type BucketsRow, type Window,
 } from './windows.js';
 
 /** The rollup rows (alias d) of the filter's scope. */
@@ -32,13 +32,18 @@ const SUMS = `sum(awarded)::int as awarded, sum(accepted)::int as accepted, sum(
  * The organisation's groups from CTE `units` (sums per badge × method): per badge, with the methods
  * that awarded it in the range (grouped 1), and per method (grouped 3). A group whose units sum to
  * no award has none in the range: it is left out. A quarter as many rows as per badge × method
- * reach Node, where parsing them was a good part of an answer's time.
+ * reach Node, where parsing them was a good part of an answer's time; and only what Node cannot
+ * know: a badge's module and course are its own (awards_badge_fkey), the methods' order is not
+ * used (an ordered array_agg also kept the grouping sets from being hashed).
  */
 const PER_BADGE_AND_METHOD = `, g as (
-    select badge_id, module_id, course_id, method, ${SUMS} from units group by badge_id, module_id, course_id, method having sum(awarded) <> 0)
-  select case when grouping(method) = 1 then 1 else 3 end as grouped, 1 as mask, badge_id, module_id, course_id, method,
-    case when grouping(method) = 1 then array_agg(method order by method) end as methods, null as period, ${SUMS}
-  from g group by grouping sets ((badge_id, module_id, course_id), (method))`;
+    select badge_id, method, ${SUMS} from units group by badge_id, method having sum(awarded) <> 0)
+  select case when grouping(method) = 1 then 1 else 3 end as grouped, badge_id, method,
+    case when grouping(method) = 1 then array_agg(method) end as methods, ${SUMS}
+  from g group by grouping sets ((badge_id), (method))`;
+
+/** A row of the organisation's groups (PER_BADGE_AND_METHOD): a badge's (grouped 1) or a method's (grouped 3). */
+export interface OrgGroupRow extends CountsRow, BucketsRow { grouped: 1 | 3; badge_id: string | null; method: string | null; methods: string[] | null }
 
 /** One award of `scoped` as a unit: its counters as a rollup row holds them. */
 const AWARD_UNIT_COLUMNS: ReadonlyArray<readonly [string, string]> = [['1', 'awarded'], ['accepted::int', 'accepted'], ['(accepted and shares > 0)::int', 'accepted_shared'],
@@ -105,7 +110,7 @@ export function rollupRepository(db: Queryable) {
    * before the month of its start and after the month of its end, those months' other days, and
    * the awards of its first day before it and of its last day after it.
    */
-  async function orgGroupRowsAsTotal(f: AwardFilter, range: Bounded): Promise<BreakdownRow[]> {
+  async function orgGroupRowsAsTotal(f: AwardFilter, range: Bounded): Promise<OrgGroupRow[]> {
     const p = new Params();
     const [from, to] = [range.from.getTime(), range.to.getTime()];
     const [fromDay, toDay] = [Math.floor(from / DAY), Math.floor(to / DAY)];
@@ -113,17 +118,17 @@ export function rollupRepository(db: Queryable) {
     const date = (ms: number) => p.add(isoDay(Math.floor(ms / DAY)), '::date');
     const outside = (column: string) => `((${column} >= ${at(fromDay * DAY)} and ${column} < ${at(from)}) or (${column} > ${at(to)} and ${column} < ${at((toDay + 1) * DAY)}))`;
     const cte = scopedAwards(f, p, { awarded: outside('a.awarded_at') });
-    const rows = (unit: string, table: string, where: string) => `select d.badge_id, d.module_id, d.course_id, d.method, ${unit} from ${table} d
+    const rows = (unit: string, table: string, where: string) => `select d.badge_id, d.method, ${unit} from ${table} d
         where ${tenantScope(f, p)} and d.awarded <> 0 and ${where}`;
     const [fromMonth, toMonth] = [monthStartOf(from), monthStartOf(to)];
-    return db.query<BreakdownRow>(`${cte}, units as (
+    return db.query<OrgGroupRow>(`${cte}, units as (
         ${rows(ROLLUP_UNIT, 'award_total_counts', 'true')}
         union all
         ${rows(NEGATED_ROLLUP_UNIT, 'award_month_counts', `(d.month < ${date(fromMonth)} or d.month > ${date(toMonth)})`)}
         union all
         ${rows(NEGATED_ROLLUP_UNIT, 'award_day_counts', `((d.day >= ${date(fromMonth)} and d.day < ${date(fromDay * DAY)}) or (d.day > ${date(toDay * DAY)} and d.day < ${date(firstMonthFrom(to + 1))}))`)}
         union all
-        select badge_id, module_id, course_id, method, ${NEGATED_AWARD_UNIT} from scoped)${PER_BADGE_AND_METHOD}`, p.values);
+        select badge_id, method, ${NEGATED_AWARD_UNIT} from scoped)${PER_BADGE_AND_METHOD}`, p.values);
   }
 
   return {
@@ -139,16 +144,16 @@ export function rollupRepository(db: Queryable) {
       const whole = windows.map((w) => onWholeDays(w, p, 'd.day'));
       const period = periodOf(weekly);
       return db.query<BreakdownRow>(`${cte}, units as (
-          select ${maskOf(partial)} as mask, (awarded_at at time zone 'UTC')::date as day, badge_id, module_id, course_id, method, ${AWARD_UNIT}
+          select ${maskOf(partial)} as mask, (awarded_at at time zone 'UTC')::date as day, badge_id, method, ${AWARD_UNIT}
           from scoped
           union all
-          select ${maskOf(whole)}, d.day, d.badge_id, d.module_id, d.course_id, d.method, ${ROLLUP_UNIT}
+          select ${maskOf(whole)}, d.day, d.badge_id, d.method, ${ROLLUP_UNIT}
           -- a row all of whose awards moved away or went is all zeros: no group of its own
           from award_day_counts d where ${rollupScope(f, p)} and d.awarded <> 0 and (${whole.join(' or ')}))
         -- grouping(): 1 per badge × method (the window totals are their sums), 2 per period
-        select grouping(badge_id, period) as grouped, mask, badge_id, module_id, course_id, method, period, ${SUMS}
+        select grouping(badge_id, period) as grouped, mask, badge_id, method, period, ${SUMS}
         from (select units.*, case when (mask & 1) = 1 then ${period} end as period from units) u
-        group by grouping sets ((mask, badge_id, module_id, course_id, method), (mask, period))`, p.values);
+        group by grouping sets ((mask, badge_id, method), (mask, period))`, p.values);
     },
 
     /**
@@ -169,7 +174,7 @@ export function rollupRepository(db: Queryable) {
           union all
           select ${maskOf(reads.map((r) => r.days))}, d.day, ${ROLLUP_UNIT} from tenant_day_counts d
           where ${tenantScope(f, p)} and d.awarded <> 0 and (${reads.map((r) => r.days).join(' or ')}))
-        select case when grouping(period) = 1 then 0 else 2 end as grouped, mask, null as badge_id, null as module_id, null as course_id, null as method, period, ${SUMS}
+        select case when grouping(period) = 1 then 0 else 2 end as grouped, mask, null as badge_id, null as method, period, ${SUMS}
         from (select units.*, case when (mask & 1) = 1 then ${periodOf(weekly)} end as period from units) u
         group by grouping sets ((mask), (mask, period))`, p.values);
     },
@@ -182,13 +187,13 @@ export function rollupRepository(db: Queryable) {
      * for a range holding most of the history (which starts on `firstDay`: HistoryFirsts.day),
      * award_total_counts less what lies outside it (orgGroupRowsAsTotal).
      */
-    async orgGroupRows(f: AwardFilter, range: Window, firstDay: number | null): Promise<BreakdownRow[]> {
+    async orgGroupRows(f: AwardFilter, range: Window, firstDay: number | null): Promise<OrgGroupRow[]> {
       if (range.from && range.to && firstDay !== null && readsLessAsTotal(range as Bounded, firstDay, f.now)) return orgGroupRowsAsTotal(f, range as Bounded);
       const p = new Params();
       const filter = awardReads(range, p, f.now, 'a.awarded_at', DAY_ROWS_COST);
       const cte = scopedAwards(f, p, { awarded: `${filter.plus} or ${filter.minus}` });
       const { plus, minus } = awardReads(range, p, f.now, 'awarded_at', DAY_ROWS_COST);
-      const rows = (unit: string, table: string, where: string) => `select d.badge_id, d.module_id, d.course_id, d.method, ${unit} from ${table} d
+      const rows = (unit: string, table: string, where: string) => `select d.badge_id, d.method, ${unit} from ${table} d
           where ${tenantScope(f, p)} and d.awarded <> 0 and ${where}`;
       const edges = edgeMonthsOf(range);
       const date = (day: string) => p.add(day, '::date');
@@ -201,10 +206,10 @@ export function rollupRepository(db: Queryable) {
       // the months read whole: the range's whole months, and the edge months read less their other days (one scan)
       const months = (edges ?? []).filter((e) => e.complement).map((e) => date(e.month));
       const monthRows = months.length ? `(${inWholeMonths(range, p, 'd.month')} or d.month in (${months.join(', ')}))` : inWholeMonths(range, p, 'd.month');
-      return db.query<BreakdownRow>(`${cte}, units as (
-          select badge_id, module_id, course_id, method, ${AWARD_UNIT} from scoped where ${plus}
+      return db.query<OrgGroupRow>(`${cte}, units as (
+          select badge_id, method, ${AWARD_UNIT} from scoped where ${plus}
           union all
-          select badge_id, module_id, course_id, method, ${NEGATED_AWARD_UNIT} from scoped where ${minus}
+          select badge_id, method, ${NEGATED_AWARD_UNIT} from scoped where ${minus}
           union all
           ${rows(ROLLUP_UNIT, 'award_month_counts', monthRows)}
           ${days.map((d) => `union all ${d}`).join('\n')})${PER_BADGE_AND_METHOD}`, p.values);

@@ -121,8 +121,10 @@ export function createAnalytics(deps: { db: Db; clock: Clock; rollups?: boolean 
       });
       const scores = perBadge.map((b) => ({ badgeId: b.badgeId, les: b.learnerEngagementScore, eis: b.externalImpactScore }));
       const overall = overallScores(scores);
-      const byModule = sumBy(g.badges, (r) => r.module_id);
-      const byCourse = sumBy(g.badges, (r) => r.course_id);
+      // a badge's module and course are its own (awards_badge_fkey): the rows per badge name neither
+      const badgeOf = new Map(g.badgeList.map((b) => [b.id, b]));
+      const byModule = sumBy(g.badges, (r) => badgeOf.get(r.badge_id)!.moduleId);
+      const byCourse = sumBy(g.badges, (r) => badgeOf.get(r.badge_id)!.courseId);
       const channel = (kind: 'sharing' | 'viewing') => Object.fromEntries(g.channels.filter((r) => r.kind === kind).sort((x, y) => byName(x.key, y.key)).map((r) => [r.key, r.n]));
 
       return {

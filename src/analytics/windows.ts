@@ -11,9 +11,7 @@ export interface BucketsRow { lt1h: number; h1to24: number; d1to7: number; gt7d:
 
 /** A row of a breakdown query: one group's sums, of the windows in `mask` (bit i: windows[i]). */
 export interface BreakdownRow extends CountsRow, BucketsRow {
-  grouped: number; mask: number; badge_id: string | null; module_id: string | null; course_id: string | null; method: string | null; period: number | null;
-  /** The methods that awarded the badge in the range, on the organisation's per-badge rows (grouped 1 there). */
-  methods?: string[];
+  grouped: number; mask: number; badge_id: string | null; method: string | null; period: number | null;
 }
 
 /** "Awarded within the window", on a timestamp column. */
