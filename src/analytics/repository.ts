@@ -40,14 +40,26 @@ export function analyticsRepository(db: Queryable) {
       }));
     },
 
-    async badges(s: Scope): Promise<BadgeAttributes[]> {
+    /**
+     * The badges of a scope (by name) and their modules (in course order), in one statement: a
+     * module has one badge at most (badges_one_per_module), made in its own course, so the scope's
+     * modules with a badge are its badges' own: at an organisation's thousand, one pass and one round trip fewer.
+     */
+    async badgesAndModules(s: Scope): Promise<{ badges: BadgeAttributes[]; modules: Array<{ id: string; title: string; position: number }> }> {
       const params: unknown[] = [s.tenantId];
-      let sql = `select b.id, b.name, b.module_id, b.course_id, b.pathway, b.valid_for_days, jsonb_array_length(b.skills) as skills, m.position
+      let sql = `select b.id, b.name, b.module_id, b.course_id, b.pathway, b.valid_for_days, jsonb_array_length(b.skills) as skills, m.position, m.title,
+          (row_number() over (order by m.position, m.title, m.id))::int as module_order
         from badges b join modules m on m.id = b.module_id where b.tenant_id = $1`;
       if (s.courseId) { params.push(s.courseId); sql += ` and b.course_id = $${params.length}`; }
       if (s.badgeId) { params.push(s.badgeId); sql += ` and b.id = $${params.length}`; }
-      const rows = await db.query<{ id: string; name: string; module_id: string; course_id: string; pathway: string | null; valid_for_days: number | null; skills: number; position: number }>(sql + ' order by b.name', params);
-      return rows.map((r) => ({ id: r.id, name: r.name, moduleId: r.module_id, courseId: r.course_id, pathway: r.pathway, hasExpiry: r.valid_for_days !== null, alignedToSkills: r.skills > 0, position: r.position }));
+      const rows = await db.query<{ id: string; name: string; module_id: string; course_id: string; pathway: string | null; valid_for_days: number | null; skills: number;
+        position: number; title: string; module_order: number }>(sql + ' order by b.name', params);
+      const modules: Array<{ id: string; title: string; position: number }> = new Array(rows.length);
+      for (const r of rows) modules[r.module_order - 1] = { id: r.module_id, title: r.title, position: r.position };
+      return {
+        badges: rows.map((r) => ({ id: r.id, name: r.name, moduleId: r.module_id, courseId: r.course_id, pathway: r.pathway, hasExpiry: r.valid_for_days !== null, alignedToSkills: r.skills > 0, position: r.position })),
+        modules,
+      };
     },
 
     /** The course a course or badge of this tenant belongs to; null when the tenant has no such thing. */
@@ -56,16 +68,6 @@ export function analyticsRepository(db: Queryable) {
         table === 'courses' ? 'select id as course_id from courses where id = $1 and tenant_id = $2' : 'select course_id from badges where id = $1 and tenant_id = $2',
         [id, tenantId]);
       return rows[0]?.course_id ?? null;
-    },
-
-    async modules(s: Scope): Promise<Array<{ id: string; title: string; position: number }>> {
-      const params: unknown[] = [s.tenantId];
-      let sql = 'select m.id, m.title, m.position from modules m where m.tenant_id = $1 and exists (select 1 from badges b where b.module_id = m.id';
-      if (s.badgeId) { params.push(s.badgeId); sql += ` and b.id = $${params.length}`; }
-      sql += ')';
-      if (s.courseId) { params.push(s.courseId); sql += ` and m.course_id = $${params.length}`; }
-      const rows = await db.query<{ id: string; title: string; position: number }>(sql + ' order by m.position, m.title', params);
-      return rows;
     },
   };
 }

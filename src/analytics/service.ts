@@ -33,8 +33,8 @@ async function gather(agg: AggregatesRepository, repo: ReturnType<typeof analyti
     { name: 'd7', from: new Date(f.now.getTime() - 7 * DAY), to: f.now },
     { name: 'd30', from: new Date(f.now.getTime() - 30 * DAY), to: f.now },
   ];
-  const [badgeList, moduleList, breakdowns, percentiles, earners, channels, pathways] = await Promise.all([
-    repo.badges(q), repo.modules(q), agg.breakdowns(f, [...windows, ...rolling], isWeekly(q.from, q.to)), agg.percentiles(f, windows), agg.earners(f, windows),
+  const [{ badges: badgeList, modules: moduleList }, breakdowns, percentiles, earners, channels, pathways] = await Promise.all([
+    repo.badgesAndModules(q), agg.breakdowns(f, [...windows, ...rolling], isWeekly(q.from, q.to)), agg.percentiles(f, windows), agg.earners(f, windows),
     agg.channels(f, range), agg.pathways(f, range),
   ]);
   const { badges, methods, periods } = breakdowns;
