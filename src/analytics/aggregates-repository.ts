@@ -121,7 +121,7 @@ function badgeScope(f: AwardFilter, p: Params): string {
  * parallel workers: an answer runs its aggregates side by side already, and a worker started for
  * one of them takes a core from another. The settings come with the connections (Db.withSettings):
  * set in a transaction around each statement, they cost three round trips more each (an
- * organisation's answer ran 40-odd statements, now 24 with its API key's), and each round trip is
+ * organisation's answer ran 40-odd statements then, 8 now with its API key's), and each round trip is
  * the server's CPU, which an organisation's answer is bounded by (about 60 ms of it at a million
  * awards). PGlite runs in this process, where the memory would count against ours: its settings stay.
  */
