@@ -6,7 +6,7 @@ import { chainRepository, earnersOf, type ChainRepository } from './chain-reposi
 import { orgClaimPercentiles } from './claim-percentiles.js';
 import { historyFirsts } from './history-firsts.js';
 import { rollupRepository, type OrgGroupRow } from './rollup-repository.js';
-import { COUNTS, Params, scopedAwards, type AwardFilter, type CountsRow } from './scoped-awards.js';
+import { COUNTS, Params, scopedAwards, type AwardFilter, type CountsRow, type EngagementRow } from './scoped-awards.js';
 import { inWindow, maskOf, type BreakdownRow, type BucketsRow, type Window } from './windows.js';
 
 export type { Window } from './windows.js';
@@ -16,9 +16,9 @@ const DAY = 86_400_000;
 export interface WindowRow extends CountsRow, BucketsRow { name: string; median_hours: number | null; p90_hours: number | null }
 export interface EarnersRow { name: string; earners: number; repeaters: number }
 /** A badge's sums in the range, and the methods that awarded it there (its module and course are the badge's own). */
-export interface BadgeGroupRow extends CountsRow { badge_id: string; methods: string[] }
+export interface BadgeGroupRow extends EngagementRow { badge_id: string; methods: string[] }
 /** A method's sums in the range. */
-export interface MethodGroupRow extends CountsRow { method: string }
+export interface MethodGroupRow extends EngagementRow { method: string }
 export interface PeriodRow extends BreakdownRow { period: number; start: string }
 export interface PathwayRow { pathway: string; badge_id: string; next_id: string | null; learners: number }
 export interface PathwayEarnersRow { pathway: string; earners: number; repeaters: number }
@@ -34,8 +34,8 @@ function addInto<R extends CountsRow & BucketsRow>(sum: R, r: CountsRow & Bucket
 
 /** Groups per badge × method (of several window masks) as the sums per badge, with its methods, and per method. */
 function perBadgeAndMethod(rows: readonly BreakdownRow[]): { badges: BadgeGroupRow[]; methods: MethodGroupRow[] } {
-  const badges = new Map<string, BadgeGroupRow & BucketsRow>();
-  const methods = new Map<string, MethodGroupRow & BucketsRow>();
+  const badges = new Map<string, BadgeGroupRow & CountsRow & BucketsRow>();
+  const methods = new Map<string, MethodGroupRow & CountsRow & BucketsRow>();
   const zero = () => Object.fromEntries(SUMMED.map((k) => [k, 0])) as unknown as CountsRow & BucketsRow;
   for (const r of rows) {
     const b = badges.get(r.badge_id!) ?? { ...zero(), badge_id: r.badge_id!, methods: [] };

@@ -1,6 +1,6 @@
 // Breakdowns the panel draws beside the §5 metrics: the awards of the range over time (daily, or
 // weekly for long ranges) and per course for the organisation view. Pure, like metrics.ts.
-import { countAwards, engagementOf, rate, type AwardCounts, type AwardFact } from './metrics.js';
+import { countAwards, engagementOf, rate, type AwardFact, type EngagementCounts } from './metrics.js';
 
 const DAY = 86_400_000;
 /** Ranges longer than this are shown per week: a daily chart of a year is unreadable. */
@@ -29,7 +29,7 @@ export function timeline(awards: readonly AwardFact[], from: Date, to: Date) {
 }
 
 /** The timeline from counts per period start (YYYY-MM-DD, UTC); every period of the range is shown. */
-export function timelineOf(counts: ReadonlyMap<string, AwardCounts>, from: Date, to: Date) {
+export function timelineOf(counts: ReadonlyMap<string, EngagementCounts>, from: Date, to: Date) {
   const weekly = isWeekly(from, to);
   const step = weekly ? 7 * DAY : DAY;
   const points: TimelinePoint[] = [];
@@ -48,7 +48,7 @@ export function perCourse(awards: ReadonlyArray<AwardFact & { courseId: string }
 }
 
 /** perCourse from counts per course, in the order given. */
-export function perCourseOf(counts: ReadonlyMap<string, AwardCounts>) {
+export function perCourseOf(counts: ReadonlyMap<string, EngagementCounts>) {
   return [...counts].map(([courseId, c]) => {
     const e = engagementOf(c);
     return {

@@ -80,7 +80,10 @@ export function countAwards(awards: readonly AwardFact[]): AwardCounts {
   return c;
 }
 
-export function engagementOf(c: AwardCounts) {
+/** The counts a badge's, module's, course's or period's figures are made of (the windows' KPIs take all of AwardCounts). */
+export type EngagementCounts = Pick<AwardCounts, 'awarded' | 'accepted' | 'acceptedShared' | 'shares' | 'views' | 'verifications'>;
+
+export function engagementOf(c: EngagementCounts) {
   const acceptanceRate = rate(c.accepted, c.awarded);
   const shareRate = rate(c.acceptedShared, c.accepted);
   // With awards but none accepted there is nothing to share: the share term adds nothing.
@@ -88,7 +91,6 @@ export function engagementOf(c: AwardCounts) {
   return {
     acceptanceRate,
     shareRate,
-    publicVisibilityRate: rate(c.acceptedPublic, c.accepted),
     views: c.views,
     shares: c.shares,
     verifications: c.verifications,
@@ -97,7 +99,13 @@ export function engagementOf(c: AwardCounts) {
   };
 }
 
-export const engagement = (awards: readonly AwardFact[]) => engagementOf(countAwards(awards));
+/** Accepted awards currently public ÷ accepted awards. */
+export const publicVisibilityRateOf = (c: AwardCounts) => rate(c.acceptedPublic, c.accepted);
+
+export const engagement = (awards: readonly AwardFact[]) => {
+  const c = countAwards(awards);
+  return { ...engagementOf(c), publicVisibilityRate: publicVisibilityRateOf(c) };
+};
 
 /**
  * Learners with ≥ 2 awards neither revoked nor expired ÷ learners with ≥ 1 such award, among the

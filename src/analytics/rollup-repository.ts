@@ -6,10 +6,10 @@
 // and award_month_counts for a range's whole months per badge (and for an edge month it holds most
 // of, less that month's other days), or award_total_counts less the rest of the history.
 import type { Queryable } from '../db/index.js';
-import { Params, scopedAwards, type AwardFilter, type CountsRow } from './scoped-awards.js';
+import { Params, scopedAwards, type AwardFilter, type EngagementRow } from './scoped-awards.js';
 import {
   awardReads, complementedDays, dailyReads, DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, isoDay, maskOf, monthStartOf, onPartialDays, onWholeDays,
-  outsideWholeMonths, wholeMonthsOf, type BreakdownRow, type BucketsRow, type Window,
+  outsideWholeMonths, wholeMonthsOf, type BreakdownRow, type Window,
 } from './windows.js';
 
 /** The rollup rows (alias d) of the filter's scope. */
@@ -29,6 +29,13 @@ const SUMS = `sum(awarded)::int as awarded, sum(accepted)::int as accepted, sum(
   coalesce(sum(lt1h), 0)::int as lt1h, coalesce(sum(h1to24), 0)::int as h1to24, coalesce(sum(d1to7), 0)::int as d1to7, coalesce(sum(gt7d), 0)::int as gt7d`;
 
 /**
+ * The sums of a group of units that a badge's, module's, course's and method's figures use
+ * (EngagementRow): the organisation's groups carry no others, the windows' totals come apart.
+ */
+const GROUP_SUMS = `sum(awarded)::int as awarded, sum(accepted)::int as accepted, sum(accepted_shared)::int as accepted_shared,
+  sum(shares)::float8 as shares, sum(views)::float8 as views, sum(verifications)::float8 as verifications`;
+
+/**
  * The organisation's groups from CTE `units` (sums per badge × method): per badge, with the methods
  * that awarded it in the range (grouped 1), and per method (grouped 3). A group whose units sum to
  * no award has none in the range: it is left out. A quarter as many rows as per badge × method
@@ -37,13 +44,13 @@ const SUMS = `sum(awarded)::int as awarded, sum(accepted)::int as accepted, sum(
  * used (an ordered array_agg also kept the grouping sets from being hashed).
  */
 const PER_BADGE_AND_METHOD = `, g as (
-    select badge_id, method, ${SUMS} from units group by badge_id, method having sum(awarded) <> 0)
+    select badge_id, method, ${GROUP_SUMS} from units group by badge_id, method having sum(awarded) <> 0)
   select case when grouping(method) = 1 then 1 else 3 end as grouped, badge_id, method,
-    case when grouping(method) = 1 then array_agg(method) end as methods, ${SUMS}
+    case when grouping(method) = 1 then array_agg(method) end as methods, ${GROUP_SUMS}
   from g group by grouping sets ((badge_id), (method))`;
 
 /** A row of the organisation's groups (PER_BADGE_AND_METHOD): a badge's (grouped 1) or a method's (grouped 3). */
-export interface OrgGroupRow extends CountsRow, BucketsRow { grouped: 1 | 3; badge_id: string | null; method: string | null; methods: string[] | null }
+export interface OrgGroupRow extends EngagementRow { grouped: 1 | 3; badge_id: string | null; method: string | null; methods: string[] | null }
 
 /** One award of `scoped` as a unit: its counters as a rollup row holds them. */
 const AWARD_UNIT_COLUMNS: ReadonlyArray<readonly [string, string]> = [['1', 'awarded'], ['accepted::int', 'accepted'], ['(accepted and shares > 0)::int', 'accepted_shared'],

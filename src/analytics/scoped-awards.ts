@@ -73,6 +73,9 @@ export const COUNTS = `count(*)::int as awarded,
   coalesce(sum(verifications), 0)::float8 as verifications,
   coalesce(sum(sent), 0)::float8 as sent, coalesce(sum(failed), 0)::float8 as failed`;
 
+/** The sums a badge's, module's, course's, method's or period's figures are made of. */
+export type EngagementRow = Pick<CountsRow, 'awarded' | 'accepted' | 'accepted_shared' | 'shares' | 'views' | 'verifications'>;
+
 export interface CountsRow {
   awarded: number; accepted: number; accepted_shared: number; accepted_public: number; shared_viewed: number;
   shares: number; views: number; verifications: number; sent: number; failed: number;

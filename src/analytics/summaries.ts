@@ -1,28 +1,31 @@
 // The aggregate rows of the repositories turned into the inputs of the formulas (metrics.ts) and the
 // KPI block of the answer. Pure: no SQL here, no I/O.
 import type { EarnersRow, WindowRow } from './aggregates-repository.js';
-import { engagementOf, NO_AWARDS, notificationFailureRateOf, rate, type AwardCounts } from './metrics.js';
-import type { CountsRow } from './scoped-awards.js';
+import { engagementOf, NO_AWARDS, notificationFailureRateOf, publicVisibilityRateOf, rate, type AwardCounts, type EngagementCounts } from './metrics.js';
+import type { CountsRow, EngagementRow } from './scoped-awards.js';
 
 export const countsOf = (r: CountsRow): AwardCounts => ({
   awarded: r.awarded, accepted: r.accepted, acceptedShared: r.accepted_shared, sharedViewed: r.shared_viewed, acceptedPublic: r.accepted_public,
   shares: r.shares, views: r.views, verifications: r.verifications, notifiedSent: r.sent, notifiedFailed: r.failed,
 });
 
-/** Adds a row's counts to a sum, field by field as countsOf maps them (no copy: the organisation sums thousands of rows). */
-function addRow(sum: AwardCounts, r: CountsRow): void {
-  sum.awarded += r.awarded; sum.accepted += r.accepted; sum.acceptedShared += r.accepted_shared; sum.sharedViewed += r.shared_viewed; sum.acceptedPublic += r.accepted_public;
-  sum.shares += r.shares; sum.views += r.views; sum.verifications += r.verifications; sum.notifiedSent += r.sent; sum.notifiedFailed += r.failed;
+const engagementCountsOf = (r: EngagementRow): EngagementCounts => ({
+  awarded: r.awarded, accepted: r.accepted, acceptedShared: r.accepted_shared, shares: r.shares, views: r.views, verifications: r.verifications,
+});
+
+/** Adds a row's counts to a sum, field by field as engagementCountsOf maps them (no copy: the organisation sums thousands of rows). */
+function addRow(sum: EngagementCounts, r: EngagementRow): void {
+  sum.awarded += r.awarded; sum.accepted += r.accepted; sum.acceptedShared += r.accepted_shared; sum.shares += r.shares; sum.views += r.views; sum.verifications += r.verifications;
 }
 
 /** Counts summed per key of the rows (badge, module, course, method, period), keys in first-seen order. */
-export function sumBy<R extends CountsRow>(rows: readonly R[], key: (r: R) => string): Map<string, AwardCounts> {
-  const out = new Map<string, AwardCounts>();
+export function sumBy<R extends EngagementRow>(rows: readonly R[], key: (r: R) => string): Map<string, EngagementCounts> {
+  const out = new Map<string, EngagementCounts>();
   for (const r of rows) {
     const k = key(r);
     const sum = out.get(k);
     if (sum) addRow(sum, r);
-    else out.set(k, countsOf(r));
+    else out.set(k, engagementCountsOf(r));
   }
   return out;
 }
@@ -59,7 +62,7 @@ export function kpis(w: WindowFacts, badgesCreated: number) {
     awarded: w.counts.awarded,
     acceptanceRate: e.acceptanceRate,
     shareRate: e.shareRate,
-    publicVisibilityRate: e.publicVisibilityRate,
+    publicVisibilityRate: publicVisibilityRateOf(w.counts),
     views: e.views,
     verifications: e.verifications,
     learnerEngagementScore: e.learnerEngagementScore,
