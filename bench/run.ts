@@ -103,7 +103,7 @@ try {
     console.log(`\n${name} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     for (const r of results) {
       const unit = r.unit ?? '/s';
-      const ratio = r.ratio === undefined ? '' : `  ratio ${r.ratio.toFixed(r.ratio < 0.1 ? 3 : 2)}${r.ratioTarget ? ` (target ${r.ratioTarget})` : ''}`;
+      const ratio = r.ratio === undefined ? '' : `  ratio ${r.ratio.toFixed(r.ratio < 0.1 || r.ratioTarget ? 3 : 2)}${r.ratioTarget ? ` (target ${r.ratioTarget})` : ''}`;
       const target = r.target ? `  [target ${r.target}]` : '';
       console.log(`  ${r.name.padEnd(46)} ${fmt(r.value).padStart(9)} ${unit.padEnd(3)}${ratio}${target}`);
     }
