@@ -2,12 +2,11 @@
 // GET /api/v1/analytics over HTTP at course and at organisation scope (requested from a child
 // process, analytics-client.mjs), against one full sequential scan of the events table measured in
 // the same run (index scans off). The seed's own rate rides along.
-import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { BuiltApp } from '../src/app.js';
 import { runAdminCommand } from '../src/admin/commands.js';
 import type { Db } from '../src/db/index.js';
-import { percentile, sampleRss, serve, type BenchResult } from './measure.js';
+import { askChild, percentile, sampleRss, serve, type BenchResult } from './measure.js';
 
 export interface AnalyticsBenchOptions { learners: number; courses: number; modules: number; days: number; runs: number; views?: number }
 
@@ -26,13 +25,7 @@ interface ClientRequests { url: string; key: string; range: string; warm: string
 
 /** Times the requests from analytics-client.mjs, a process of its own; each request's ms, in order. */
 async function requestFromChild(o: ClientRequests): Promise<{ course: number[]; org: number[] }> {
-  const child = fork(new URL('./analytics-client.mjs', import.meta.url), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const r = await new Promise<{ course?: number[]; org?: number[]; error?: string }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { course?: number[]; org?: number[]; error?: string }));
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the analytics client exited (${code}) before answering`)));
-    child.send(o);
-  });
+  const r = await askChild<{ course?: number[]; org?: number[]; error?: string }>(new URL('./analytics-client.mjs', import.meta.url), o, 'the analytics client');
   if (r.error !== undefined || !r.course || !r.org) throw new Error(r.error ?? 'no timings from the analytics client');
   return { course: r.course, org: r.org };
 }

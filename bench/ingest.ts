@@ -5,10 +5,9 @@
 // (the awards committed, their tokens queued) and signed (until the queue is empty, measured from
 // the same start). The same batches sent again (all duplicates: no signing) ride along. The
 // clients post from a child process (ingest-clients.mjs), so that the RSS measured is the server's.
-import { fork } from 'node:child_process';
 import type { BuiltApp } from '../src/app.js';
 import type { Db } from '../src/db/index.js';
-import { cpuMeter, isLocalPostgres, sampleRss, serve, type BenchResult } from './measure.js';
+import { askChild, cpuMeter, isLocalPostgres, sampleRss, serve, type BenchResult } from './measure.js';
 import { benchWorld } from './world.js';
 import { performance } from 'node:perf_hooks';
 
@@ -18,13 +17,7 @@ interface ClientOptions { url: string; key: string; context: string; modules: nu
 
 /** Posts every batch from ingest-clients.mjs; the seconds the posting took there. */
 async function postFromChild(o: ClientOptions): Promise<number> {
-  const child = fork(new URL('./ingest-clients.mjs', import.meta.url), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const r = await new Promise<{ seconds?: number; error?: string }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { seconds?: number; error?: string }));
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the ingest clients exited (${code}) before answering`)));
-    child.send(o);
-  });
+  const r = await askChild<{ seconds?: number; error?: string }>(new URL('./ingest-clients.mjs', import.meta.url), o, 'the ingest clients');
   if (r.error !== undefined || r.seconds === undefined) throw new Error(r.error ?? 'no figures from the ingest clients');
   return r.seconds;
 }

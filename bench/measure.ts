@@ -1,5 +1,6 @@
 // Measuring helpers: operations per second over a fixed count, latency percentiles, the process's
 // peak RSS (lifetime, and sampled over one phase), and a loopback HTTP server for the app.
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -123,4 +124,18 @@ export function cpuMeter(opts: { localPostgres: boolean }): { stop(): { processM
       return { processMs: (used.user + used.system) / 1000, postgresMs: pg0 !== null && pg1 !== null ? (pg1 - pg0) * 1000 : null };
     },
   };
+}
+
+/**
+ * Sends `message` to a bench client script run as a process of its own (so that its memory and
+ * event loop are not the server's) and resolves with its one answer; `what` names it in errors.
+ */
+export function askChild<T>(script: URL, message: unknown, what: string): Promise<T> {
+  const child = fork(script, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise<T>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as T));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before answering`)));
+    child.send(message as object);
+  });
 }

@@ -6,10 +6,9 @@
 // connections by default: at 10 each one waits out a group commit's round trip (~3 ms), and the
 // figure measured that wait, not what the server can serve.
 import express from 'express';
-import { fork } from 'node:child_process';
 import type { BuiltApp } from '../src/app.js';
 import type { Db } from '../src/db/index.js';
-import { sampleRss, serve, type BenchResult } from './measure.js';
+import { askChild, sampleRss, serve, type BenchResult } from './measure.js';
 import { benchWorld } from './world.js';
 
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
@@ -17,13 +16,8 @@ const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like
 interface LoadFigures { total: number; duration: number; p50: number; p99: number; non2xx: number; errors: number }
 
 async function load(url: string, seconds: number, connections: number) {
-  const child = fork(new URL('./load-generator.mjs', import.meta.url), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const r = await new Promise<LoadFigures>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as LoadFigures));
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the load generator exited (${code}) before answering`)));
-    child.send({ url, connections, duration: seconds, headers: { 'user-agent': BROWSER, accept: 'text/html' } });
-  });
+  const r = await askChild<LoadFigures>(new URL('./load-generator.mjs', import.meta.url), { url, connections, duration: seconds, headers: { 'user-agent': BROWSER, accept: 'text/html' } },
+    'the load generator');
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
   return { perSecond: r.total / (r.duration || seconds), p99: r.p99, p50: r.p50, total: r.total };
 }
