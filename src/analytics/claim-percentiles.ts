@@ -2,7 +2,7 @@
 // migration 020 instead of a sort of every accepted award. The bucket counts of the window (whole
 // months from tenant_month_claims, other whole days from tenant_day_claims, partial days from the
 // awards) locate each rank's bucket and its place in it, and the index awards_claim_order
-// (migration 027) walks just that bucket's awards of the window, in order of time to claim, to the
+// (migration 027) walks just that bucket's awards of the window, in order of time to claim from its nearer end, to the
 // ranked values. The result is PostgreSQL's percentile_cont, computed as it computes it.
 // Both reads must see one snapshot, and do as one statement: the histogram is kept by triggers in
 // the transactions that write the awards, so within a snapshot the two agree to the award.
@@ -16,8 +16,11 @@ const HOURS = hoursToClaimOf('a');
 /** The two rows percentile_cont interpolates between for fraction p of n sorted values, and the fraction between them. */
 const rowsFor = (p: number, n: number) => ({ first: Math.floor(p * (n - 1)), second: Math.ceil(p * (n - 1)), proportion: p * (n - 1) - Math.floor(p * (n - 1)) });
 
-/** A bucket holding one of a window's ranks: its place in the window's histogram, and the hours of its awards from `first`. */
-interface LocatedBucket { w: number; total: number; below: number; n: number; first: number; hours: number[] }
+/**
+ * A bucket holding one of a window's ranks: its place in the window's histogram, and the hours of
+ * its awards from `first` to `last` (in descending order when walked `backward` from its end).
+ */
+interface LocatedBucket { w: number; total: number; below: number; n: number; first: number; backward: boolean; hours: number[] }
 
 /**
  * One statement, so that the histogram and the awards it points at are read on one snapshot with no
@@ -36,12 +39,18 @@ export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows
   const awarded = windows.map((w) => awardReads(w, p, f.now, 'a.awarded_at'));
   const [plus, minus] = [awarded.map((r) => r.plus), awarded.map((r) => r.minus)];
   const fractions = PERCENTILES.map((x) => `(${x}::float8)`).join(', ');
-  // in the order of awards_claim_order (migration 027), which the hours follow: a walk to the rank, no sort
-  const slices = windows.map((w, i) => `select l.*, array(
-      select ${HOURS} from awards a
-      where a.tenant_id = ${tenant} and a.accepted_at is not null and ${claimBucketOf('a')} = l.bucket${test('a')} and ${inWindow(w, p, 'a.awarded_at')}
-      order by a.accepted_at - a.awarded_at offset l.first limit l.last - l.first + 1) as hours
-    from located l where l.w = ${i}`);
+  // in the order of awards_claim_order (migration 027), which the hours follow: a walk to the ranks,
+  // no sort, from the bucket's nearer end (backward: the slice comes last to first). A CASE runs
+  // only the subplan of the branch it takes.
+  const slices = windows.map((w, i) => {
+    const walk = (order: 'asc' | 'desc', offset: string) => `array(
+        select ${HOURS} from awards a
+        where a.tenant_id = ${tenant} and a.accepted_at is not null and ${claimBucketOf('a')} = l.bucket${test('a')} and ${inWindow(w, p, 'a.awarded_at')}
+        order by a.accepted_at - a.awarded_at ${order} offset ${offset} limit l.last - l.first + 1)`;
+    return `select l.*, l.n - 1 - l.last < l.first as backward,
+      case when l.n - 1 - l.last < l.first then ${walk('desc', 'l.n - 1 - l.last')} else ${walk('asc', 'l.first')} end as hours
+    from located l where l.w = ${i}`;
+  });
   const rows = await db.query<LocatedBucket>(`with counts as (
       select mask, bucket, sum(n)::int as n from (
         select ${maskOf(plus)} as mask, ${claimBucketOf('a')} as bucket, 1 as n from awards a
@@ -69,6 +78,7 @@ export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows
       from ranks r join placed b on b.w = r.w and r.rank >= b.below and r.rank < b.below + b.n group by 1, 2, 3, 4, 5)
     ${slices.join('\n    union all\n    ')}`, p.values);
 
+  for (const r of rows) if (r.backward) r.hours.reverse();
   return windows.map((w, i) => {
     const mine = rows.filter((r) => r.w === i);
     if (mine.length === 0) return { name: w.name, median_hours: null, p90_hours: null };

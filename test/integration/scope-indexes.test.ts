@@ -150,10 +150,50 @@ describe('the claim-time index of the organisation (migration 027)', () => {
     expect(sent).toHaveLength(1);
     const plan = await planWithOnly('awards_claim_order', sent[0]!);
     const walks = subplansOf(plan);
-    expect(walks).toHaveLength(windows.length);
-    for (const walk of walks) {
-      expect(walk).toContain('Index Only Scan using awards_claim_order on awards a');
+    // per window a walk from each end of the bucket, of which a CASE runs one
+    expect(walks).toHaveLength(2 * windows.length);
+    for (const [i, walk] of walks.entries()) {
+      expect(walk).toContain(`Index Only Scan${i % 2 === 0 ? ' Backward' : ''} using awards_claim_order on awards a`);
       expect(walk).not.toMatch(/Sort/);
     }
+  });
+
+  it('walks a bucket from its nearer end, and its hours come out in order', async () => {
+    // a tenant of its own: 60 claims in one bucket of the histogram (3,450-3,745 s, all apart), 5
+    // below it and 3 above, so the median's ranks lie mid-bucket and the p90's near its end
+    const t = { tenantId: randomUUID(), platformId: randomUUID(), listId: randomUUID(), courseId: randomUUID(), moduleId: randomUUID(), badgeId: randomUUID() };
+    await db.query('insert into tenants (tenant_id, name) values ($1, $2)', [t.tenantId, 'Walk College']);
+    await db.query(`insert into platforms (tenant_id, id, issuer, client_id, auth_url, token_url, jwks_url, ltijs_kid)
+      values ($1, $2, $3, 'client', 'https://lms.example/auth', 'https://lms.example/token', 'https://lms.example/jwks', $4)`, [t.tenantId, t.platformId, `https://lms-${t.platformId}.example`, `kid-${t.platformId}`]);
+    await db.query('insert into status_lists (tenant_id, id, size, bits) values ($1, $2, 4096, $3)', [t.tenantId, t.listId, Buffer.alloc(512)]);
+    await db.query('insert into courses (tenant_id, id, platform_id, lms_context_id) values ($1, $2, $3, $4)', [t.tenantId, t.courseId, t.platformId, `ctx-${t.courseId}`]);
+    await db.query('insert into modules (tenant_id, id, course_id, title, position) values ($1, $2, $3, $4, 0)', [t.tenantId, t.moduleId, t.courseId, 'Module']);
+    await db.query('insert into badges (tenant_id, id, course_id, module_id, name) values ($1, $2, $3, $4, $5)', [t.tenantId, t.badgeId, t.courseId, t.moduleId, 'Walked']);
+    // shuffled, so that neither the heap's order nor the award ids' follows the claim times
+    const seconds = [...Array.from({ length: 60 }, (_, i) => 3450 + 5 * i), 60, 120, 300, 600, 900, 864_000, 900_000, 950_000].sort(() => Math.random() - 0.5);
+    for (const [i, s] of seconds.entries()) {
+      const userId = randomUUID();
+      await db.query('insert into users (tenant_id, id, platform_id, lms_user_id) values ($1, $2, $3, $4)', [t.tenantId, userId, t.platformId, `u-${userId}`]);
+      const awardedAt = new Date(NOW.getTime() - (i + 2) * DAY);
+      await db.query(`insert into awards (tenant_id, id, badge_id, course_id, module_id, user_id, method, awarded_at, accepted_at, recipient_salt, status_list_id, status_index, credential_jwt)
+        values ($1, $2, $3, $4, $5, $6, 'lms', $7, $8, 'salt', $9, $10, 'jwt')`, [t.tenantId, randomUUID(), t.badgeId, t.courseId, t.moduleId, userId, awardedAt, new Date(awardedAt.getTime() + s * 1000), t.listId, i]);
+    }
+    await db.exec('vacuum analyze awards');
+    const f: AwardFilter = { tenantId: t.tenantId, courseId: null, badgeId: null, includeTest: false, now: NOW };
+    const sent: Array<{ sql: string; params: readonly unknown[] }> = [];
+    const recording = { query: (sql: string, params: readonly unknown[] = []) => (sent.push({ sql, params }), db.query(sql, params)) } as Queryable;
+    const answer = await orgClaimPercentiles(recording, f, [windows[1]!]);
+    const [want] = await db.query<{ p: number[] }>(`select percentile_cont(array[0.5, 0.9]::float8[]) within group (order by
+      round((date_part('epoch', accepted_at) - date_part('epoch', awarded_at)) * 1000) / 3600000) as p from awards where tenant_id = $1`, [t.tenantId]);
+    expect([answer[0]!.median_hours, answer[0]!.p90_hours]).toEqual(want!.p);
+    // ranks 33-34 and 60-61 of 68: one bucket, walked from its end (3 rows in) rather than from its start (28)
+    expect(want!.p[0]).toBeGreaterThan(3450 / 3600);
+    expect(want!.p[1]).toBeLessThan(3750 / 3600);
+    const lines = (await db.query<{ 'QUERY PLAN': string }>(`explain (analyze, timing off, costs off, buffers off) ${sent[0]!.sql}`, sent[0]!.params)).map((r) => r['QUERY PLAN']);
+    const [backward, forward] = subplansOf(lines.join('\n'));
+    // the walk reads the 3 rows past the p90's last rank and the 29 from it to the median's first
+    // (PostgreSQL 17, PGlite's, prints rows with two decimals)
+    expect(backward).toMatch(/Index Only Scan Backward using awards_claim_order[^\n]*\(actual rows=32(\.00)? loops=1\)/);
+    expect(forward).toContain('never executed');
   });
 });
