@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregatesRepository } from '../../src/analytics/aggregates-repository.js';
 import { orgClaimPercentiles } from '../../src/analytics/claim-percentiles.js';
+import { AWARD_METHODS } from '../../src/analytics/rollup-repository.js';
 import type { AwardFilter } from '../../src/analytics/scoped-awards.js';
 import type { Db, Queryable } from '../../src/db/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
@@ -127,6 +128,13 @@ describe('covering indexes of a course and a badge', () => {
       for (const q of queries) expect(await planWithOnly(index, q)).toContain(`Index Only Scan using ${index} on awards a`);
     });
   }
+
+  it('name every awarding method the awards may hold, which the organisation\'s groups per badge sum one by one', async () => {
+    const [check] = await db.query<{ def: string }>(`select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'awards'::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%method%'`);
+    const allowed = [...check!.def.matchAll(/'([a-z]+)'::text/g)].map((m) => m[1]).sort();
+    expect(allowed.length).toBeGreaterThan(0);
+    expect([...AWARD_METHODS].sort()).toEqual(allowed);
+  });
 
   it('keep one award per course, module and learner, and ON CONFLICT on those columns still finds the key', async () => {
     const w = world;
