@@ -27,7 +27,7 @@ const all: Record<string, (built: BuiltApp, db: Db) => Promise<BenchResult[]>> =
   ingest: (b, db) => benchIngest(b, db, { completions: env('BENCH_COMPLETIONS', 10_000), concurrency: env('BENCH_INGEST_CLIENTS', 2), databaseUrl: process.env.DATABASE_URL ?? '' }),
   views: (b, db) => benchViews(b, db, { seconds: env('BENCH_VIEW_SECONDS', 10), connections: env('BENCH_VIEW_CONNECTIONS', 30) }),
   analytics: (b, db) => benchAnalytics(b, db, {
-    learners: env('BENCH_LEARNERS', 2_000), courses: env('BENCH_COURSES', 10), modules: env('BENCH_MODULES', 5), days: env('BENCH_DAYS', 180), runs: env('BENCH_ANALYTICS_RUNS', 20),
+    learners: env('BENCH_LEARNERS', 2_000), courses: env('BENCH_COURSES', 10), modules: env('BENCH_MODULES', 5), days: env('BENCH_DAYS', 180), runs: env('BENCH_ANALYTICS_RUNS', 20), orgWarmup: env('BENCH_ORG_WARMUP', 10),
     ...(process.env.BENCH_VIEWS ? { views: env('BENCH_VIEWS', 3) } : {}),
   }),
 };
@@ -43,7 +43,7 @@ if (seededUrl) {
   all.analytics = async (b, db) => {
     const tenant = await db.query<{ tenant_id: string }>('select tenant_id from awards group by 1 order by count(*) desc limit 1');
     if (!tenant[0]) throw new Error('BENCH_SEEDED_DATABASE_URL names a database without awards');
-    return measureAnalytics(b, db, tenant[0].tenant_id, { days: env('BENCH_DAYS', 180), runs: env('BENCH_ANALYTICS_RUNS', 20) });
+    return measureAnalytics(b, db, tenant[0].tenant_id, { days: env('BENCH_DAYS', 180), runs: env('BENCH_ANALYTICS_RUNS', 20), orgWarmup: env('BENCH_ORG_WARMUP', 10) });
   };
   if (selected.some((name) => name !== 'analytics')) throw new Error('BENCH_SEEDED_DATABASE_URL measures the analytics bench alone: name it (npm run bench -- analytics)');
 }
