@@ -8,7 +8,7 @@
 // the transactions that write the awards, so within a snapshot the two agree to the award.
 import { claimBucketOf, type Queryable } from '../db/index.js';
 import { hoursToClaimOf, Params, type AwardFilter } from './scoped-awards.js';
-import { awardReads, inWholeMonths, inWindow, maskOf, rollupDaysOutsideMonths, type Window } from './windows.js';
+import { awardReads, inWindow, maskOf, monthlyReads, type Window } from './windows.js';
 
 const PERCENTILES = [0.5, 0.9] as const;
 const HOURS = hoursToClaimOf('a');
@@ -32,10 +32,15 @@ export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows
   const p = new Params();
   const tenant = p.add(f.tenantId);
   const test = (alias: string) => (f.includeTest ? '' : ` and not ${alias}.is_test`);
-  // whole months from tenant_month_claims (migration 028), other whole days from tenant_day_claims;
-  // a partial day from its awards, or as its histogram less its awards outside the window (windows.ts)
-  const months = windows.map((w) => inWholeMonths(w, p, 'm.month'));
-  const days = windows.map((w) => rollupDaysOutsideMonths(w, p, f.now, 'd.day'));
+  // whole months from tenant_month_claims (migration 028), other whole days from tenant_day_claims,
+  // or an edge month holding most of them as its row less its other days; a partial day from its
+  // awards, or as its histogram less its awards outside the window (windows.ts)
+  const reads = windows.map((w) => monthlyReads(w, p, f.now, { month: 'm.month', day: 'd.day' }));
+  const [months, days, minusDays] = [reads.map((r) => r.months), reads.map((r) => r.days), reads.map((r) => r.minusDays)];
+  const takenBack = minusDays.some((c) => c !== 'false') ? `
+        union all
+        select ${maskOf(minusDays)}, d.bucket, -d.n from tenant_day_claims d
+        where d.tenant_id = ${tenant}${test('d')} and d.n <> 0 and (${minusDays.join(' or ')})` : '';
   const awarded = windows.map((w) => awardReads(w, p, f.now, 'a.awarded_at'));
   const [plus, minus] = [awarded.map((r) => r.plus), awarded.map((r) => r.minus)];
   const fractions = PERCENTILES.map((x) => `(${x}::float8)`).join(', ');
@@ -60,7 +65,7 @@ export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows
         where a.tenant_id = ${tenant}${test('a')} and a.accepted_at is not null and (${minus.join(' or ')})
         union all
         select ${maskOf(days)}, d.bucket, d.n from tenant_day_claims d
-        where d.tenant_id = ${tenant}${test('d')} and d.n <> 0 and (${days.join(' or ')})
+        where d.tenant_id = ${tenant}${test('d')} and d.n <> 0 and (${days.join(' or ')})${takenBack}
         union all
         select ${maskOf(months)}, m.bucket, m.n from tenant_month_claims m
         where m.tenant_id = ${tenant}${test('m')} and m.n <> 0 and (${months.join(' or ')})) u

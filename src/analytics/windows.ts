@@ -224,3 +224,28 @@ export function awardReads(w: Window, p: Params, now: Date, at: string, rowCost 
     minus: any(partial.filter((x) => x.complement).map((x) => `(${onDay(x)} and not ${inside(x)})`)),
   };
 }
+
+/**
+ * A window read from a month rollup, a day rollup and the awards (these as awardReads): `months`,
+ * the month rollup's months (its whole months, and each edge month that edgeMonthsOf reads as its
+ * row less its other days), on a date column; `days`, the day rollup's days to add (the window's
+ * other whole days outside its whole months, and its complemented partial days); `minusDays`, those
+ * to take back (the other days of the edge months read as their row, partial days among them).
+ * A window open at an end reads its edge days as days (rollupDaysOutsideMonths).
+ */
+export interface MonthlyReads { months: string; days: string; minusDays: string }
+
+export function monthlyReads(w: Window, p: Params, now: Date, columns: { month: string; day: string }): MonthlyReads {
+  const edges = edgeMonthsOf(w);
+  const whole = inWholeMonths(w, p, columns.month);
+  if (edges === null) return { months: whole, days: rollupDaysOutsideMonths(w, p, now, columns.day), minusDays: 'false' };
+  const between = (first: string, last: string) => `(${columns.day} >= ${p.add(first, '::date')} and ${columns.day} <= ${p.add(last, '::date')})`;
+  const any = (conditions: string[]) => (conditions.length ? `(${conditions.join(' or ')})` : 'false');
+  const asRows = edges.filter((e) => e.complement);
+  const months = asRows.length ? `(${whole === 'false' ? '' : `(${whole}) or `}${columns.month} in (${asRows.map((e) => p.add(e.month, '::date')).join(', ')}))` : whole;
+  return {
+    months,
+    days: eitherOf(any(edges.filter((e) => !e.complement).map((e) => between(e.first, e.last))), complementedDays(w, p, now, columns.day)),
+    minusDays: any(asRows.map((e) => `(${between(e.month, e.monthEnd)} and not ${between(e.first, e.last)})`)),
+  };
+}

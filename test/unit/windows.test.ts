@@ -2,7 +2,10 @@
 // whole days (award_day_counts, tenant_day_counts), partial days (the awards).
 import { describe, expect, it } from 'vitest';
 import { Params } from '../../src/analytics/scoped-awards.js';
-import { DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, isoDay, monthStartOf, onWholeDaysOutsideMonths, outsideWholeMonths, partialDaysOf, wholeDaysOf, wholeMonthsOf, type Window } from '../../src/analytics/windows.js';
+import {
+  DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, isoDay, monthlyReads, monthStartOf, onWholeDaysOutsideMonths, outsideWholeMonths, partialDaysOf, wholeDaysOf, wholeMonthsOf,
+  type Window,
+} from '../../src/analytics/windows.js';
 
 const w = (from: string | null, to: string | null): Window => ({ name: 'w', from: from === null ? null : new Date(from), to: to === null ? null : new Date(to) });
 
@@ -91,6 +94,42 @@ describe('edgeMonthsOf', () => {
     expect(edgeMonthsOf(w('2026-03-01T00:00:00.000Z', '2026-05-01T00:00:00.000Z'))).toEqual([]);
     expect(edgeMonthsOf(w('2026-03-02T05:00:00.000Z', '2026-03-02T06:00:00.000Z'))).toEqual([]);
     expect(edgeMonthsOf(w(null, '2026-03-10T12:00:00.000Z'))).toBeNull();
+  });
+
+  it('reads each whole day of a window once, as its day row or as its month\'s row less the month\'s other days (monthlyReads)', () => {
+    /** A condition of monthlyReads on ISO dates, evaluated as JavaScript (ISO dates order as strings). */
+    const holds = (condition: string, p: Params, values: Record<string, string>) => {
+      let js = condition.replace(/\$(\d+)::date/g, (_, n) => JSON.stringify(p.values[Number(n) - 1]));
+      for (const [column, value] of Object.entries(values)) js = js.replaceAll(column, JSON.stringify(value));
+      js = js.replace(/("[^"]*") in \(([^)]*)\)/g, '[$2].includes($1)').replaceAll(' and not ', ' && !').replaceAll(' and ', ' && ').replaceAll(' or ', ' || ');
+      return Boolean(new Function(`return ${js}`)());
+    };
+    const now = new Date('2027-01-10T12:00:00.000Z');
+    const windows = [
+      w('2025-12-02T16:40:00.000Z', '2026-12-02T16:40:00.000Z'), // its first month read as the month less 1-2 December
+      w('2026-03-01T00:00:00.000Z', '2026-03-31T23:59:59.999Z'), // March less its last day, a partial one
+      w('2026-03-01T22:00:00.000Z', '2026-03-31T02:00:00.000Z'), // March less its two partial days
+      w('2026-03-01T01:00:00.000Z', '2026-03-31T23:00:00.000Z'), // those partial days mostly inside: complemented too
+      w('2028-02-20T00:00:00.000Z', '2028-03-05T00:00:00.000Z'), // days only
+      w('2026-01-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z'), // months only
+      w(null, '2026-02-10T00:00:00.000Z'), w(null, null), // open: days outside the months as days
+    ];
+    let asMonths = 0;
+    for (const win of windows) {
+      const p = new Params();
+      const r = monthlyReads(win, p, now, { month: 'm.month', day: 'd.day' });
+      const complemented = new Set(partialDaysOf(win, now).filter((x) => x.complement).map((x) => x.day));
+      for (let day = Date.parse('2025-11-01') / DAY; day < Date.parse('2028-04-01') / DAY; day++) {
+        const at = { 'm.month': isoDay(day).slice(0, 8) + '01', 'd.day': isoDay(day) };
+        const whole = (win.from === null || win.from.getTime() <= day * DAY) && (win.to === null || win.to.getTime() >= (day + 1) * DAY);
+        const inMonth = holds(r.months, p, at);
+        if (inMonth && !holds(inWholeMonths(win, new Params(), 'm.month'), new Params(), at)) asMonths++;
+        const net = Number(inMonth) + Number(holds(r.days, p, at)) - Number(holds(r.minusDays, p, at));
+        // a complemented partial day is its row less its awards outside: its row counts once
+        expect(net, `${isoDay(day)} in ${win.from?.toISOString()}..${win.to?.toISOString()}`).toBe(whole || complemented.has(day) ? 1 : 0);
+      }
+    }
+    expect(asMonths).toBeGreaterThan(0);
   });
 
   it('finds month starts in UTC', () => {
