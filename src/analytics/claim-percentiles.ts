@@ -2,8 +2,9 @@
 // migration 020 instead of a sort of every accepted award. The bucket counts of the window (whole
 // months from tenant_month_claims, other whole days from tenant_day_claims, partial days from the
 // awards) locate each rank's bucket and its place in it, and the index awards_claim_order
-// (migration 027) walks just that bucket's awards of the window, in order of time to claim from its nearer end, to the
-// ranked values. The result is PostgreSQL's percentile_cont, computed as it computes it.
+// (migration 027) walks just that bucket's awards of the window, in order of time to claim from
+// the bucket's nearer end, to the ranked values. The result is PostgreSQL's percentile_cont,
+// computed as it computes it.
 // Both reads must see one snapshot, and do as one statement: the histogram is kept by triggers in
 // the transactions that write the awards, so within a snapshot the two agree to the award.
 import { claimBucketOf, type Queryable } from '../db/index.js';
