@@ -8,8 +8,8 @@
 import type { Queryable } from '../db/index.js';
 import { Params, scopedAwards, type AwardFilter, type EngagementRow } from './scoped-awards.js';
 import {
-  awardReads, complementedDays, dailyReads, DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, isoDay, maskOf, monthStartOf, onPartialDays, onWholeDays,
-  outsideWholeMonths, wholeMonthsOf, type BreakdownRow, type Window,
+  awardReads, dailyReads, DAY, firstMonthFrom, isoDay, maskOf, monthlyReads, monthStartOf, onPartialDays, onWholeDays, wholeMonthsOf, type BreakdownRow,
+  type Window,
 } from './windows.js';
 
 /** The rollup rows (alias d) of the filter's scope. */
@@ -218,24 +218,18 @@ export function rollupRepository(db: Queryable) {
       const { plus, minus } = awardReads(range, p, f.now, 'awarded_at', DAY_ROWS_COST);
       const rows = (unit: string, table: string, where: string) => `select d.badge_id, d.method, ${unit} from ${table} d
           where ${tenantScope(f, p)} and d.awarded <> 0 and ${where}`;
-      const edges = edgeMonthsOf(range);
-      const date = (day: string) => p.add(day, '::date');
-      const days = edges === null ? [rows(ROLLUP_UNIT, 'award_day_counts', `${onWholeDays(range, p, 'd.day')} and ${outsideWholeMonths(range, p, 'd.day')}`)]
-        : edges.map((e) => (!e.complement ? rows(ROLLUP_UNIT, 'award_day_counts', `d.day >= ${date(e.first)} and d.day <= ${date(e.last)}`)
-          : rows(NEGATED_ROLLUP_UNIT, 'award_day_counts', `d.day >= ${date(e.month)} and d.day <= ${date(e.monthEnd)} and not (d.day >= ${date(e.first)} and d.day <= ${date(e.last)})`)));
-      // the partial days read as their rows less the awards outside the range
-      const complemented = complementedDays(range, p, f.now, 'd.day', DAY_ROWS_COST);
-      if (complemented !== 'false') days.push(rows(ROLLUP_UNIT, 'award_day_counts', complemented));
-      // the months read whole: the range's whole months, and the edge months read less their other days (one scan)
-      const months = (edges ?? []).filter((e) => e.complement).map((e) => date(e.month));
-      const monthRows = months.length ? `(${inWholeMonths(range, p, 'd.month')} or d.month in (${months.join(', ')}))` : inWholeMonths(range, p, 'd.month');
+      // whole months and edge months read as their row (one scan), the other days added or taken back
+      const reads = monthlyReads(range, p, f.now, { month: 'd.month', day: 'd.day' }, DAY_ROWS_COST);
+      const takenBack = reads.minusDays === 'false' ? '' : `union all ${rows(NEGATED_ROLLUP_UNIT, 'award_day_counts', reads.minusDays)}`;
       return splitMethods(await db.query<OrgGroupText>(`${cte}, units as (
           select badge_id, method, ${AWARD_UNIT} from scoped where ${plus}
           union all
           select badge_id, method, ${NEGATED_AWARD_UNIT} from scoped where ${minus}
           union all
-          ${rows(ROLLUP_UNIT, 'award_month_counts', monthRows)}
-          ${days.map((d) => `union all ${d}`).join('\n')})${PER_BADGE_AND_METHOD}`, p.values));
+          ${rows(ROLLUP_UNIT, 'award_month_counts', reads.months)}
+          union all
+          ${rows(ROLLUP_UNIT, 'award_day_counts', reads.days)}
+          ${takenBack})${PER_BADGE_AND_METHOD}`, p.values));
     },
 
     /** Share events per channel and human views per source, of the awards of the range (the organisation's per tenant day). */

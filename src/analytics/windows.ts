@@ -137,14 +137,6 @@ export function onWholeDaysOutsideMonths(w: Window, p: Params, column: string): 
   return runs.length ? `(${runs.join(' or ')})` : 'false';
 }
 
-/** "Not in any of the window's whole months", on a date column. */
-export function outsideWholeMonths(w: Window, p: Params, column: string): string {
-  const m = wholeMonthsOf(w);
-  if (!m) return 'true';
-  const outside = [m.first === null ? '' : `${column} < ${p.add(m.first, '::date')}`, m.end === null ? '' : `${column} >= ${p.add(m.end, '::date')}`];
-  return outside.some(Boolean) ? `(${outside.filter(Boolean).join(' or ')})` : 'false';
-}
-
 /**
  * One of a window's partial UTC days: the day (days since 1970-01-01), the window's part of it
  * (from `from`, up to `until`, included or not), and whether to read that part as the day's rollup
@@ -197,8 +189,8 @@ export function rollupDays(w: Window, p: Params, now: Date, column: string, rowC
 }
 
 /** rollupDays outside the window's whole months, which a month rollup answers. */
-export function rollupDaysOutsideMonths(w: Window, p: Params, now: Date, column: string): string {
-  return eitherOf(onWholeDaysOutsideMonths(w, p, column), complementedDays(w, p, now, column));
+export function rollupDaysOutsideMonths(w: Window, p: Params, now: Date, column: string, rowCost = 0): string {
+  return eitherOf(onWholeDaysOutsideMonths(w, p, column), complementedDays(w, p, now, column, rowCost));
 }
 
 /** "Whole days or complemented ones", leaving out a side that holds no day. */
@@ -231,21 +223,22 @@ export function awardReads(w: Window, p: Params, now: Date, at: string, rowCost 
  * row less its other days), on a date column; `days`, the day rollup's days to add (the window's
  * other whole days outside its whole months, and its complemented partial days); `minusDays`, those
  * to take back (the other days of the edge months read as their row, partial days among them).
- * A window open at an end reads its edge days as days (rollupDaysOutsideMonths).
+ * A window open at an end reads its edge days as days (rollupDaysOutsideMonths). `rowCost` as
+ * partialDaysOf's, which awardReads must be given too.
  */
 export interface MonthlyReads { months: string; days: string; minusDays: string }
 
-export function monthlyReads(w: Window, p: Params, now: Date, columns: { month: string; day: string }): MonthlyReads {
+export function monthlyReads(w: Window, p: Params, now: Date, columns: { month: string; day: string }, rowCost = 0): MonthlyReads {
   const edges = edgeMonthsOf(w);
   const whole = inWholeMonths(w, p, columns.month);
-  if (edges === null) return { months: whole, days: rollupDaysOutsideMonths(w, p, now, columns.day), minusDays: 'false' };
+  if (edges === null) return { months: whole, days: rollupDaysOutsideMonths(w, p, now, columns.day, rowCost), minusDays: 'false' };
   const between = (first: string, last: string) => `(${columns.day} >= ${p.add(first, '::date')} and ${columns.day} <= ${p.add(last, '::date')})`;
   const any = (conditions: string[]) => (conditions.length ? `(${conditions.join(' or ')})` : 'false');
   const asRows = edges.filter((e) => e.complement);
   const months = asRows.length ? `(${whole === 'false' ? '' : `(${whole}) or `}${columns.month} in (${asRows.map((e) => p.add(e.month, '::date')).join(', ')}))` : whole;
   return {
     months,
-    days: eitherOf(any(edges.filter((e) => !e.complement).map((e) => between(e.first, e.last))), complementedDays(w, p, now, columns.day)),
+    days: eitherOf(any(edges.filter((e) => !e.complement).map((e) => between(e.first, e.last))), complementedDays(w, p, now, columns.day, rowCost)),
     minusDays: any(asRows.map((e) => `(${between(e.month, e.monthEnd)} and not ${between(e.first, e.last)})`)),
   };
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Params } from '../../src/analytics/scoped-awards.js';
 import {
-  DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, isoDay, monthlyReads, monthStartOf, onWholeDaysOutsideMonths, outsideWholeMonths, partialDaysOf, wholeDaysOf, wholeMonthsOf,
+  DAY, edgeMonthsOf, firstMonthFrom, inWholeMonths, isoDay, monthlyReads, monthStartOf, onWholeDaysOutsideMonths, partialDaysOf, wholeDaysOf, wholeMonthsOf,
   type Window,
 } from '../../src/analytics/windows.js';
 
@@ -31,16 +31,14 @@ describe('wholeMonthsOf', () => {
   });
 });
 
-describe('inWholeMonths and outsideWholeMonths', () => {
-  it('split the whole days between them', () => {
+describe('inWholeMonths', () => {
+  it('holds the whole months, open where the window is, none when it holds no whole month', () => {
     const p = new Params();
     const range = w('2025-12-01T16:40:00.000Z', '2026-12-01T16:40:00.000Z');
     expect(inWholeMonths(range, p, 'd.month')).toBe('d.month >= $1::date and d.month < $2::date');
-    expect(outsideWholeMonths(range, p, 'd.day')).toBe('(d.day < $3::date or d.day >= $4::date)');
-    expect(p.values).toEqual(['2026-01-01', '2026-12-01', '2026-01-01', '2026-12-01']);
-    expect([inWholeMonths(w(null, null), p, 'm'), outsideWholeMonths(w(null, null), p, 'd')]).toEqual(['true', 'false']);
-    const none = w('2026-03-02T00:00:00.000Z', '2026-03-20T00:00:00.000Z');
-    expect([inWholeMonths(none, p, 'm'), outsideWholeMonths(none, p, 'd')]).toEqual(['false', 'true']);
+    expect(p.values).toEqual(['2026-01-01', '2026-12-01']);
+    expect(inWholeMonths(w(null, null), p, 'm')).toBe('true');
+    expect(inWholeMonths(w('2026-03-02T00:00:00.000Z', '2026-03-20T00:00:00.000Z'), p, 'm')).toBe('false');
   });
 });
 
