@@ -53,8 +53,7 @@ export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows
         select ${HOURS} from awards a
         where a.tenant_id = ${tenant} and a.accepted_at is not null and ${claimBucketOf('a')} = l.bucket${test('a')} and ${inWindow(w, p, 'a.awarded_at')}
         order by a.accepted_at - a.awarded_at ${order} offset ${offset} limit l.last - l.first + 1)`;
-    return `select l.*, l.n - 1 - l.last < l.first as backward,
-      case when l.n - 1 - l.last < l.first then ${walk('desc', 'l.n - 1 - l.last')} else ${walk('asc', 'l.first')} end as hours
+    return `select l.*, case when l.backward then ${walk('desc', 'l.n - 1 - l.last')} else ${walk('asc', 'l.first')} end as hours
     from located l where l.w = ${i}`;
   });
   const rows = await db.query<LocatedBucket>(`with counts as (
@@ -80,8 +79,9 @@ export async function orgClaimPercentiles(db: Queryable, f: AwardFilter, windows
       select distinct t.w, r.rank from (select distinct w, total from placed) t cross join (values ${fractions}) x(p)
       cross join lateral (values (floor(x.p * (t.total - 1))::int), (ceil(x.p * (t.total - 1))::int)) r(rank)),
     located as (
-      select b.w, b.bucket, b.total, b.below, b.n, min(r.rank - b.below)::int as first, max(r.rank - b.below)::int as last
-      from ranks r join placed b on b.w = r.w and r.rank >= b.below and r.rank < b.below + b.n group by 1, 2, 3, 4, 5)
+      select *, n - 1 - last < first as backward from (
+        select b.w, b.bucket, b.total, b.below, b.n, min(r.rank - b.below)::int as first, max(r.rank - b.below)::int as last
+        from ranks r join placed b on b.w = r.w and r.rank >= b.below and r.rank < b.below + b.n group by 1, 2, 3, 4, 5) ranked)
     ${slices.join('\n    union all\n    ')}`, p.values);
 
   for (const r of rows) if (r.backward) r.hours.reverse();

@@ -62,9 +62,9 @@ export interface OrgGroupRow extends EngagementRow { grouped: 1 | 3; badge_id: s
 /** A row of PER_BADGE_AND_METHOD as it comes: its methods one text. */
 type OrgGroupText = Omit<OrgGroupRow, 'methods'> & { methods: string | null };
 
-/** The rows of PER_BADGE_AND_METHOD with their methods' text split, in place. */
+/** The rows of PER_BADGE_AND_METHOD with their methods' text split, in place (a badge's group has one method at least: its awards). */
 function splitMethods(rows: OrgGroupText[]): OrgGroupRow[] {
-  for (const r of rows as Array<{ methods: string | string[] | null }>) if (typeof r.methods === 'string') r.methods = r.methods === '' ? [] : r.methods.split(',');
+  for (const r of rows as Array<{ methods: string | string[] | null }>) if (typeof r.methods === 'string') r.methods = r.methods.split(',');
   return rows as unknown as OrgGroupRow[];
 }
 

@@ -193,6 +193,9 @@ export function rollupDaysOutsideMonths(w: Window, p: Params, now: Date, column:
   return eitherOf(onWholeDaysOutsideMonths(w, p, column), complementedDays(w, p, now, column, rowCost));
 }
 
+/** "Any of the conditions", or 'false' for none. */
+const anyOf = (conditions: string[]) => (conditions.length ? `(${conditions.join(' or ')})` : 'false');
+
 /** "Whole days or complemented ones", leaving out a side that holds no day. */
 function eitherOf(whole: string, complemented: string): string {
   if (complemented === 'false') return whole;
@@ -210,10 +213,9 @@ export function awardReads(w: Window, p: Params, now: Date, at: string, rowCost 
   const partial = partialDaysOf(w, now, rowCost);
   const inside = (x: PartialDay) => `(${at} >= ${p.add(x.from, '::timestamptz')} and ${at} ${x.untilIncluded ? '<=' : '<'} ${p.add(x.until, '::timestamptz')})`;
   const onDay = (x: PartialDay) => `${at} >= ${p.add(new Date(x.day * DAY), '::timestamptz')} and ${at} < ${p.add(new Date((x.day + 1) * DAY), '::timestamptz')}`;
-  const any = (conditions: string[]) => (conditions.length ? `(${conditions.join(' or ')})` : 'false');
   return {
-    plus: any(partial.filter((x) => !x.complement).map(inside)),
-    minus: any(partial.filter((x) => x.complement).map((x) => `(${onDay(x)} and not ${inside(x)})`)),
+    plus: anyOf(partial.filter((x) => !x.complement).map(inside)),
+    minus: anyOf(partial.filter((x) => x.complement).map((x) => `(${onDay(x)} and not ${inside(x)})`)),
   };
 }
 
@@ -233,12 +235,11 @@ export function monthlyReads(w: Window, p: Params, now: Date, columns: { month: 
   const whole = inWholeMonths(w, p, columns.month);
   if (edges === null) return { months: whole, days: rollupDaysOutsideMonths(w, p, now, columns.day, rowCost), minusDays: 'false' };
   const between = (first: string, last: string) => `(${columns.day} >= ${p.add(first, '::date')} and ${columns.day} <= ${p.add(last, '::date')})`;
-  const any = (conditions: string[]) => (conditions.length ? `(${conditions.join(' or ')})` : 'false');
   const asRows = edges.filter((e) => e.complement);
   const months = asRows.length ? `(${whole === 'false' ? '' : `(${whole}) or `}${columns.month} in (${asRows.map((e) => p.add(e.month, '::date')).join(', ')}))` : whole;
   return {
     months,
-    days: eitherOf(any(edges.filter((e) => !e.complement).map((e) => between(e.first, e.last))), complementedDays(w, p, now, columns.day, rowCost)),
-    minusDays: any(asRows.map((e) => `(${between(e.month, e.monthEnd)} and not ${between(e.first, e.last)})`)),
+    days: eitherOf(anyOf(edges.filter((e) => !e.complement).map((e) => between(e.first, e.last))), complementedDays(w, p, now, columns.day, rowCost)),
+    minusDays: anyOf(asRows.map((e) => `(${between(e.month, e.monthEnd)} and not ${between(e.first, e.last)})`)),
   };
 }

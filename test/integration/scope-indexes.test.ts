@@ -18,15 +18,20 @@ let testDb: TestDb;
 let db: Db;
 const world = { tenantId: randomUUID(), platformId: randomUUID(), listId: randomUUID(), courseId: randomUUID(), moduleIds: [] as string[], badgeIds: [] as string[], users: [] as string[] };
 
+/** A tenant with its platform, status list and one course. */
+async function insertTenantWithCourse(t: { tenantId: string; platformId: string; listId: string; courseId: string }, name: string): Promise<void> {
+  await db.query('insert into tenants (tenant_id, name) values ($1, $2)', [t.tenantId, name]);
+  await db.query(`insert into platforms (tenant_id, id, issuer, client_id, auth_url, token_url, jwks_url, ltijs_kid)
+    values ($1, $2, $3, 'client', 'https://lms.example/auth', 'https://lms.example/token', 'https://lms.example/jwks', $4)`, [t.tenantId, t.platformId, `https://lms-${t.platformId}.example`, `kid-${t.platformId}`]);
+  await db.query('insert into status_lists (tenant_id, id, size, bits) values ($1, $2, 4096, $3)', [t.tenantId, t.listId, Buffer.alloc(512)]);
+  await db.query('insert into courses (tenant_id, id, platform_id, lms_context_id) values ($1, $2, $3, $4)', [t.tenantId, t.courseId, t.platformId, `ctx-${t.courseId}`]);
+}
+
 beforeAll(async () => {
   testDb = await createTestDb();
   db = testDb.db;
   const w = world;
-  await db.query('insert into tenants (tenant_id, name) values ($1, $2)', [w.tenantId, 'Index College']);
-  await db.query(`insert into platforms (tenant_id, id, issuer, client_id, auth_url, token_url, jwks_url, ltijs_kid)
-    values ($1, $2, $3, 'client', 'https://lms.example/auth', 'https://lms.example/token', 'https://lms.example/jwks', $4)`, [w.tenantId, w.platformId, `https://lms-${w.platformId}.example`, `kid-${w.platformId}`]);
-  await db.query('insert into status_lists (tenant_id, id, size, bits) values ($1, $2, 4096, $3)', [w.tenantId, w.listId, Buffer.alloc(512)]);
-  await db.query('insert into courses (tenant_id, id, platform_id, lms_context_id) values ($1, $2, $3, $4)', [w.tenantId, w.courseId, w.platformId, `ctx-${w.courseId}`]);
+  await insertTenantWithCourse(w, 'Index College');
   for (let i = 0; i < 3; i += 1) {
     const [moduleId, badgeId] = [randomUUID(), randomUUID()];
     await db.query('insert into modules (tenant_id, id, course_id, title, position) values ($1, $2, $3, $4, $5)', [w.tenantId, moduleId, w.courseId, `Module ${i + 1}`, i]);
@@ -170,11 +175,7 @@ describe('the claim-time index of the organisation (migration 027)', () => {
     // a tenant of its own: 60 claims in one bucket of the histogram (3,450-3,745 s, all apart), 5
     // below it and 3 above, so the median's ranks lie mid-bucket and the p90's near its end
     const t = { tenantId: randomUUID(), platformId: randomUUID(), listId: randomUUID(), courseId: randomUUID(), moduleId: randomUUID(), badgeId: randomUUID() };
-    await db.query('insert into tenants (tenant_id, name) values ($1, $2)', [t.tenantId, 'Walk College']);
-    await db.query(`insert into platforms (tenant_id, id, issuer, client_id, auth_url, token_url, jwks_url, ltijs_kid)
-      values ($1, $2, $3, 'client', 'https://lms.example/auth', 'https://lms.example/token', 'https://lms.example/jwks', $4)`, [t.tenantId, t.platformId, `https://lms-${t.platformId}.example`, `kid-${t.platformId}`]);
-    await db.query('insert into status_lists (tenant_id, id, size, bits) values ($1, $2, 4096, $3)', [t.tenantId, t.listId, Buffer.alloc(512)]);
-    await db.query('insert into courses (tenant_id, id, platform_id, lms_context_id) values ($1, $2, $3, $4)', [t.tenantId, t.courseId, t.platformId, `ctx-${t.courseId}`]);
+    await insertTenantWithCourse(t, 'Walk College');
     await db.query('insert into modules (tenant_id, id, course_id, title, position) values ($1, $2, $3, $4, 0)', [t.tenantId, t.moduleId, t.courseId, 'Module']);
     await db.query('insert into badges (tenant_id, id, course_id, module_id, name) values ($1, $2, $3, $4, $5)', [t.tenantId, t.badgeId, t.courseId, t.moduleId, 'Walked']);
     // shuffled, so that neither the heap's order nor the award ids' follows the claim times

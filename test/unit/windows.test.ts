@@ -7,6 +7,14 @@ import {
   type Window,
 } from '../../src/analytics/windows.js';
 
+/** A condition of these builders on ISO dates (columns given their values), evaluated as JavaScript (ISO dates order as strings). */
+function holds(condition: string, p: Params, values: Record<string, string>): boolean {
+  let js = condition.replace(/\$(\d+)::date/g, (_, n) => JSON.stringify(p.values[Number(n) - 1]));
+  for (const [column, value] of Object.entries(values)) js = js.replaceAll(column, JSON.stringify(value));
+  js = js.replace(/("[^"]*") in \(([^)]*)\)/g, '[$2].includes($1)').replaceAll(' and not ', ' && !').replaceAll(' and ', ' && ').replaceAll(' or ', ' || ');
+  return Boolean(new Function(`return ${js}`)());
+}
+
 const w = (from: string | null, to: string | null): Window => ({ name: 'w', from: from === null ? null : new Date(from), to: to === null ? null : new Date(to) });
 
 describe('wholeMonthsOf', () => {
@@ -43,12 +51,6 @@ describe('inWholeMonths', () => {
 });
 
 describe('onWholeDaysOutsideMonths', () => {
-  /** A condition of these builders on ISO dates, evaluated as JavaScript (ISO dates order as strings). */
-  const holds = (condition: string, p: Params, column: string, value: string) => {
-    const js = condition.replace(/\$(\d+)::date/g, (_, n) => JSON.stringify(p.values[Number(n) - 1])).replaceAll(column, JSON.stringify(value))
-      .replaceAll(' and ', ' && ').replaceAll(' or ', ' || ');
-    return Boolean(new Function(`return ${js}`)());
-  };
 
   it('holds each whole day of a window that its whole months do not, and no other day', () => {
     const windows = [
@@ -65,7 +67,7 @@ describe('onWholeDaysOutsideMonths', () => {
       for (let day = Date.parse('2025-11-01') / DAY; day < Date.parse('2027-01-15') / DAY; day++) {
         // whole: held to its last microsecond (wholeDaysOf)
         const whole = (win.from === null || win.from.getTime() <= day * DAY) && (win.to === null || win.to.getTime() >= (day + 1) * DAY);
-        const [inDays, inMonths] = [holds(days, p, 'd.day', isoDay(day)), holds(months, p, 'm.month', isoDay(day).slice(0, 8) + '01')];
+        const [inDays, inMonths] = [holds(days, p, { 'd.day': isoDay(day) }), holds(months, p, { 'm.month': isoDay(day).slice(0, 8) + '01' })];
         expect([inDays || inMonths, inDays && inMonths], `${isoDay(day)} in ${win.from?.toISOString()}..${win.to?.toISOString()}`).toEqual([whole, false]);
       }
     }
@@ -95,13 +97,6 @@ describe('edgeMonthsOf', () => {
   });
 
   it('reads each whole day of a window once, as its day row or as its month\'s row less the month\'s other days (monthlyReads)', () => {
-    /** A condition of monthlyReads on ISO dates, evaluated as JavaScript (ISO dates order as strings). */
-    const holds = (condition: string, p: Params, values: Record<string, string>) => {
-      let js = condition.replace(/\$(\d+)::date/g, (_, n) => JSON.stringify(p.values[Number(n) - 1]));
-      for (const [column, value] of Object.entries(values)) js = js.replaceAll(column, JSON.stringify(value));
-      js = js.replace(/("[^"]*") in \(([^)]*)\)/g, '[$2].includes($1)').replaceAll(' and not ', ' && !').replaceAll(' and ', ' && ').replaceAll(' or ', ' || ');
-      return Boolean(new Function(`return ${js}`)());
-    };
     const now = new Date('2027-01-10T12:00:00.000Z');
     const windows = [
       w('2025-12-02T16:40:00.000Z', '2026-12-02T16:40:00.000Z'), // its first month read as the month less 1-2 December
